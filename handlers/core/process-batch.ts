@@ -1,0 +1,137 @@
+// One landed .dat file → silver, gold and rejects, committed by partition registration.
+// Every step may run again: outputs go to per-batch locations that are cleared first, and a
+// batch is visible to readers only once its gold partition is registered.
+import { performance } from 'node:perf_hooks';
+import { batchIdFor } from './batch-identity.ts';
+import { type BatchFigures, balanceHolds, figuresFromParameters, figuresToParameters } from './batch-figures.ts';
+import type { Landing } from './landing-event.ts';
+import { PipelineStepError } from './pipeline-error.ts';
+import type { PipelineLog } from './pipeline-log.ts';
+import type { PipelineSql } from './pipeline-sql.ts';
+import type { Catalog, LakeTable, ObjectStore, QueryEngine } from './ports.ts';
+import { fillTemplate, identifier, literal } from './sql-template.ts';
+import { HEADER_LINE } from './tables.ts';
+
+export interface BatchPorts {
+  store: ObjectStore;
+  catalog: Catalog;
+  engine: QueryEngine;
+  sql: PipelineSql;
+  log: PipelineLog;
+  /** Called before each step; tests use it to inject a crash between any two steps. */
+  beforeStep?: (step: BatchStep, batchId: string) => void | Promise<void>;
+}
+
+export const BATCH_STEPS = [
+  'register_landed_file',
+  'silver',
+  'gold',
+  'rejects',
+  'figures',
+  'commit_silver',
+  'commit_rejects',
+  'commit_gold',
+  'cleanup',
+] as const;
+export type BatchStep = (typeof BATCH_STEPS)[number];
+
+export type BatchResult =
+  | { status: 'committed'; figures: BatchFigures }
+  | { status: 'already_committed'; figures: BatchFigures | undefined; batchId: string; sourceFile: string };
+
+/** Runs one batch through every step, or recognises it as already committed. */
+export async function processBatch(landing: Landing, ports: BatchPorts): Promise<BatchResult> {
+  const { store, catalog, engine, sql, log } = ports;
+  const started = performance.now();
+  const sourceFile = `${landing.ref.bucket}/${landing.ref.key}`;
+  const info = landing.etag && landing.size !== undefined ? { etag: landing.etag, size: landing.size } : await store.head(landing.ref);
+  if (!info) throw new Error(`${sourceFile}: the landed object does not exist`);
+  const batchId = batchIdFor(landing.ref, info.etag);
+
+  const committed = await catalog.partitionParameters('cleaned_transactions', batchId);
+  if (committed) {
+    log.info('batch already committed, skipped', { batchId, sourceFile });
+    return { status: 'already_committed', figures: figuresFromParameters(committed), batchId, sourceFile };
+  }
+
+  const step = async <T>(name: BatchStep, run: () => Promise<T>): Promise<T> => {
+    try {
+      await ports.beforeStep?.(name, batchId);
+      return await run();
+    } catch (error) {
+      throw new PipelineStepError(sourceFile, batchId, name, error);
+    }
+  };
+  const context = (name: BatchStep) => ({ batchId, step: name });
+  const work = {
+    source: `bronze_${batchId}`,
+    silver: `stage_silver_${batchId}`,
+    gold: `stage_gold_${batchId}`,
+    rejects: `stage_rejects_${batchId}`,
+  };
+  const location = (table: LakeTable) => catalog.partitionLocation(table, batchId);
+  const materialize = (name: BatchStep, table: LakeTable, workTable: string, template: string, values: Parameters<typeof fillTemplate>[1]) =>
+    step(name, async () => {
+      await store.clearLocation(location(table));
+      await catalog.dropWorkTable(workTable);
+      await engine.materialize(workTable, fillTemplate(template, values, `${name}.sql`), location(table), context(name));
+    });
+
+  log.info('batch started', { batchId, sourceFile, bytesIn: info.size });
+  await step('register_landed_file', () => catalog.registerLandedFile(work.source, landing.ref));
+  await materialize('silver', 'raw_transactions', work.silver, sql.silver, {
+    source_table: identifier(work.source),
+    source_file: literal(sourceFile),
+    header: literal(HEADER_LINE),
+  });
+  await materialize('gold', 'cleaned_transactions', work.gold, sql.gold, {
+    silver_batch: identifier(work.silver),
+    gold_table: identifier(catalog.tableName('cleaned_transactions')),
+    batch_id: literal(batchId),
+  });
+  await materialize('rejects', 'rejected_transactions', work.rejects, sql.rejects, {
+    silver_batch: identifier(work.silver),
+  });
+
+  const figures = await step('figures', async () => {
+    const [silverCounts, goldCounts, reasons, silverBytes, goldBytes, rejectBytes] = await Promise.all([
+      engine.query(`SELECT count(*) AS lines, count(reject_reason) AS rejected FROM ${work.silver}`, context('figures')),
+      engine.query(`SELECT count(*) AS loaded FROM ${work.gold}`, context('figures')),
+      engine.query(
+        `SELECT reject_reason AS reason, count(*) AS n FROM ${work.silver} WHERE reject_reason IS NOT NULL GROUP BY reject_reason`,
+        context('figures'),
+      ),
+      store.sizeOfLocation(location('raw_transactions')),
+      store.sizeOfLocation(location('cleaned_transactions')),
+      store.sizeOfLocation(location('rejected_transactions')),
+    ]);
+    const lines = Number(silverCounts[0]?.lines ?? 0);
+    const rejected = Number(silverCounts[0]?.rejected ?? 0);
+    const loaded = Number(goldCounts[0]?.loaded ?? 0);
+    const result: BatchFigures = {
+      batchId,
+      sourceFile,
+      lines,
+      loaded,
+      duplicates: lines - rejected - loaded,
+      rejected,
+      rejectsByReason: Object.fromEntries(reasons.map((row) => [String(row.reason), Number(row.n)])),
+      bytesIn: info.size,
+      bytesOut: { silver: silverBytes, gold: goldBytes, rejects: rejectBytes },
+      seconds: 0,
+    };
+    if (!balanceHolds(result)) throw new Error(`the batch does not balance: ${JSON.stringify(result)}`);
+    return result;
+  });
+  figures.seconds = Math.round(performance.now() - started) / 1000;
+
+  // Gold last: its registration is the commit that readers and re-deliveries see.
+  await step('commit_silver', () => catalog.registerPartition('raw_transactions', batchId));
+  await step('commit_rejects', () => catalog.registerPartition('rejected_transactions', batchId));
+  await step('commit_gold', () => catalog.registerPartition('cleaned_transactions', batchId, figuresToParameters(figures)));
+  await step('cleanup', async () => {
+    for (const table of [work.rejects, work.gold, work.silver, work.source]) await catalog.dropWorkTable(table);
+  });
+  log.info('batch committed', { ...figures });
+  return { status: 'committed', figures };
+}

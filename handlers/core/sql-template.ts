@@ -1,0 +1,50 @@
+// Fills the named placeholders of an analyst's SELECT. Identifiers are checked against a strict
+// pattern and literals are escaped, so nothing from an S3 key reaches SQL unchecked.
+
+const IDENTIFIER = /^[a-z_][a-z0-9_]{0,127}(\.[a-z_][a-z0-9_]{0,127})?$/;
+const PLACEHOLDER = /\{\{\s*([a-z_][a-z0-9_]*)\s*\}\}/g;
+
+export type SqlValue = { kind: 'identifier'; text: string } | { kind: 'literal'; text: string };
+
+/** A table or column name, checked against `[a-z_][a-z0-9_]*` with one optional schema part. */
+export function identifier(name: string): SqlValue {
+  if (!IDENTIFIER.test(name)) throw new Error(`unsafe SQL identifier: ${JSON.stringify(name)}`);
+  return { kind: 'identifier', text: name };
+}
+
+/** A string literal; quotes are doubled, control characters (line breaks included) refused. */
+export function literal(value: string): SqlValue {
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(value)) {
+    throw new Error(`unsafe SQL literal (control character): ${JSON.stringify(value)}`);
+  }
+  return { kind: 'literal', text: value };
+}
+
+/** Renders a value as SQL text. */
+export function renderValue(value: SqlValue): string {
+  return value.kind === 'identifier' ? value.text : `'${value.text.replaceAll("'", "''")}'`;
+}
+
+/** Drops whole-line `--` comments, which document placeholders rather than use them. */
+export function stripLineComments(template: string): string {
+  return template
+    .split('\n')
+    .filter((line) => !line.trimStart().startsWith('--'))
+    .join('\n')
+    .trim();
+}
+
+/** Replaces every `{{name}}` in a template; throws on a missing or an unused value. */
+export function fillTemplate(template: string, values: Record<string, SqlValue>, templateName = 'template'): string {
+  const used = new Set<string>();
+  const sql = stripLineComments(template).replace(PLACEHOLDER, (_match, name: string) => {
+    const value = values[name];
+    if (!value) throw new Error(`${templateName}: no value for placeholder {{${name}}}`);
+    used.add(name);
+    return renderValue(value);
+  });
+  const unused = Object.keys(values).filter((name) => !used.has(name));
+  if (unused.length > 0) throw new Error(`${templateName}: unused values ${unused.join(', ')}`);
+  return sql;
+}

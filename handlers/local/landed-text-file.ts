@@ -1,0 +1,148 @@
+// Prepares a landed .dat for DuckDB's line reader. DuckDB stops a whole read on a byte
+// sequence that is not UTF-8; Athena's reader decodes such bytes to U+FFFD. To make both
+// engines see the same lines, a file with such bytes (or NUL bytes, or lines past the reader's
+// limit) is copied with the offending lines decoded the same way; clean files are read in place.
+import { isUtf8 } from 'node:buffer';
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { mkdir, rm, symlink } from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+
+/** DuckDB's reader refuses longer lines; keep in step with `READER_MAX_LINE_BYTES`. */
+export const READER_MAX_LINE_BYTES = 16 * 1024 * 1024;
+/** Lines longer than this are cut in the prepared copy and end in U+FFFD, so they are malformed. */
+export const MAX_LINE_BYTES = READER_MAX_LINE_BYTES - 64 * 1024;
+
+const NEWLINE = 0x0a;
+const REPLACEMENT = Buffer.from('\ufffd', 'utf8');
+
+export interface PreparedText {
+  /** A glob-safe path for DuckDB to read. */
+  path: string;
+  gzip: boolean;
+  /** Lines that were decoded with replacement characters or cut. */
+  repairedLines: number;
+}
+
+function open(file: string, gzip: boolean): Readable {
+  const raw = createReadStream(file, { highWaterMark: 1024 * 1024 });
+  if (!gzip) return raw;
+  const gunzip = createGunzip();
+  raw.on('error', (error) => gunzip.destroy(error));
+  return raw.pipe(gunzip);
+}
+
+function lineIsClean(line: Buffer): boolean {
+  return line.length <= MAX_LINE_BYTES && line.indexOf(0) < 0 && isUtf8(line);
+}
+
+/** Feeds whole lines (without their LF) to a visitor; a chunk's tail waits for the next chunk. */
+async function forEachLineBlock(stream: Readable, onBlock: (block: Buffer, complete: boolean) => void | Promise<void>): Promise<void> {
+  let carry: Buffer = Buffer.alloc(0);
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    const data = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
+    const lastNewline = data.lastIndexOf(NEWLINE);
+    if (lastNewline < 0) {
+      carry = data;
+      if (carry.length > MAX_LINE_BYTES) {
+        // An endless line: hand over what we have, so memory stays bounded.
+        await onBlock(carry, false);
+        carry = Buffer.alloc(0);
+      }
+      continue;
+    }
+    await onBlock(data.subarray(0, lastNewline + 1), true);
+    carry = Buffer.from(data.subarray(lastNewline + 1));
+  }
+  if (carry.length > 0) await onBlock(carry, true);
+}
+
+/** First pass: is every line already acceptable to the reader? Fast path for clean files. */
+async function needsRepair(file: string, gzip: boolean): Promise<boolean> {
+  let dirty = false;
+  await forEachLineBlock(open(file, gzip), (block, complete) => {
+    if (dirty) return;
+    if (!complete || block.indexOf(0) >= 0 || !isUtf8(block)) dirty = true;
+    else if (block.length > MAX_LINE_BYTES) dirty = hasLongLine(block);
+  });
+  return dirty;
+}
+
+function hasLongLine(block: Buffer): boolean {
+  let start = 0;
+  while (start < block.length) {
+    const end = block.indexOf(NEWLINE, start);
+    const stop = end < 0 ? block.length : end;
+    if (stop - start > MAX_LINE_BYTES) return true;
+    start = stop + 1;
+  }
+  return false;
+}
+
+function write(out: WriteStream, data: Buffer): Promise<void> | void {
+  if (!out.write(data)) return new Promise((resolve) => out.once('drain', () => resolve()));
+}
+
+/** The same text as Athena's reader would see it: bad bytes and NULs as U+FFFD, long lines cut. */
+export function repairLine(line: Buffer): Buffer {
+  const cut = line.length > MAX_LINE_BYTES;
+  const text = new TextDecoder('utf-8', { fatal: false }).decode(cut ? line.subarray(0, MAX_LINE_BYTES) : line);
+  // eslint-disable-next-line no-control-regex
+  const repaired = Buffer.from(text.replace(/\u0000/g, '\ufffd'), 'utf8');
+  return cut ? Buffer.concat([repaired, REPLACEMENT]) : repaired;
+}
+
+async function writeRepaired(file: string, gzip: boolean, target: string): Promise<number> {
+  const out = createWriteStream(target);
+  let repaired = 0;
+  let partialLine = false;
+  try {
+    await forEachLineBlock(open(file, gzip), async (block, complete) => {
+      if (!complete) {
+        // Only the first piece of an endless line is kept (marked), the rest is dropped.
+        if (!partialLine) {
+          await write(out, repairLine(block));
+          repaired++;
+        }
+        partialLine = true;
+        return;
+      }
+      let start = 0;
+      while (start < block.length) {
+        const end = block.indexOf(NEWLINE, start);
+        const stop = end < 0 ? block.length : end;
+        const line = block.subarray(start, stop);
+        if (partialLine) {
+          partialLine = false; // the tail of an endless line already written
+        } else if (lineIsClean(line)) {
+          await write(out, line);
+        } else {
+          await write(out, repairLine(line));
+          repaired++;
+        }
+        await write(out, Buffer.from([NEWLINE]));
+        start = stop + 1;
+      }
+    });
+  } finally {
+    await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
+  }
+  return repaired;
+}
+
+/** Gives DuckDB a readable path for a landed file under `workDir/<name>`. */
+export async function prepareLandedText(file: string, workDir: string, name: string): Promise<PreparedText> {
+  const gzip = /\.gz$/i.test(file);
+  await mkdir(workDir, { recursive: true });
+  const target = path.join(workDir, gzip ? `${name}.dat.gz` : `${name}.dat`);
+  await rm(target, { force: true });
+  if (!(await needsRepair(file, gzip))) {
+    // A link with a safe name: the landed key may hold characters DuckDB reads as a glob.
+    await symlink(path.resolve(file), target);
+    return { path: target, gzip, repairedLines: 0 };
+  }
+  const repairedTarget = path.join(workDir, `${name}.dat`);
+  const repairedLines = await writeRepaired(file, gzip, repairedTarget);
+  return { path: repairedTarget, gzip: false, repairedLines };
+}

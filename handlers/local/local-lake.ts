@@ -1,0 +1,97 @@
+// Builds the local adapters around one lake folder and hands them to the pipeline core.
+import { appendFileSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { createReadStream } from 'node:fs';
+import type { Landing } from '../core/landing-event.ts';
+import type { LandingPorts } from '../core/handle-landings.ts';
+import { jsonLinesLog, type PipelineLog } from '../core/pipeline-log.ts';
+import { loadPipelineSql } from '../core/pipeline-sql.ts';
+import type { ZipLimits } from '../core/zip-landing.ts';
+import { DuckDbEngine } from './duckdb-engine.ts';
+import { defaultDuckDbThreads, DuckDbSession } from './duckdb-session.ts';
+import { FsObjectStore } from './fs-object-store.ts';
+import { lakeLayout, type LakeLayout, LOCAL_BUCKETS } from './lake-layout.ts';
+import { LocalCatalog } from './local-catalog.ts';
+import { acquireWriterLock } from './writer-lock.ts';
+
+export const DEFAULT_LAKE_DIR = '.lake';
+/** DuckDB's share; Node, buffers and Parquet writers take the rest of a ~1 GB process. */
+export const DEFAULT_MEMORY_LIMIT = '500MB';
+
+export interface LocalLakeOptions {
+  root: string;
+  memoryLimit?: string;
+  threads?: number;
+  log?: PipelineLog;
+  zipLimits?: ZipLimits;
+  sqlDir?: string;
+  /** Take the writer lock (ingest); queries read without it. */
+  write?: boolean;
+}
+
+export interface LocalLake {
+  layout: LakeLayout;
+  session: DuckDbSession;
+  catalog: LocalCatalog;
+  store: FsObjectStore;
+  ports: LandingPorts;
+  close(): Promise<void>;
+}
+
+/** The lake folder from a flag, then PROCUREFLOW_LAKE, then `./.lake`. */
+export function resolveLakeDir(flag?: string): string {
+  return path.resolve(flag ?? process.env.PROCUREFLOW_LAKE ?? DEFAULT_LAKE_DIR);
+}
+
+/** Appends the pipeline's JSON lines to the lake's log file. */
+export function lakeFileLog(layout: LakeLayout): PipelineLog {
+  mkdirSync(path.dirname(layout.logFile), { recursive: true });
+  return jsonLinesLog((line) => appendFileSync(layout.logFile, line));
+}
+
+export async function openLocalLake(options: LocalLakeOptions): Promise<LocalLake> {
+  const layout = lakeLayout(options.root);
+  const release = options.write ? await acquireWriterLock(layout.lockFile) : async () => {};
+  try {
+    const session = await DuckDbSession.open({
+      memoryLimit: options.memoryLimit ?? process.env.PROCUREFLOW_MEMORY_LIMIT ?? DEFAULT_MEMORY_LIMIT,
+      threads: options.threads ?? defaultDuckDbThreads(),
+      spillDir: layout.spillDir,
+    });
+    const catalog = await LocalCatalog.open(session, layout);
+    const store = new FsObjectStore(layout);
+    const log = options.log ?? lakeFileLog(layout);
+    const ports: LandingPorts = {
+      store,
+      catalog,
+      engine: new DuckDbEngine(session),
+      sql: await loadPipelineSql(options.sqlDir),
+      log,
+      zipLimits: options.zipLimits,
+      workDir: layout.workDir,
+      processUnpackedMembers: true,
+    };
+    return {
+      layout,
+      session,
+      catalog,
+      store,
+      ports,
+      async close() {
+        session.close();
+        await release();
+      },
+    };
+  } catch (error) {
+    await release();
+    throw error;
+  }
+}
+
+/** Lands a local file in bronze under its file name, as an upload to the bronze bucket would. */
+export async function landFile(lake: LocalLake, file: string, key = path.basename(file)): Promise<Landing> {
+  const ref = { bucket: LOCAL_BUCKETS.bronze, key };
+  const written = await lake.store.write(ref, createReadStream(file) as Readable);
+  return { ref, size: written.size, etag: written.etag };
+}

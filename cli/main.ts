@@ -1,0 +1,25 @@
+// The `procureflow` command: demo, generate, ingest, query, seed.
+import { Command } from 'commander';
+import { registerDemoCommand } from './commands/demo.ts';
+import { registerGenerateCommand } from './commands/generate.ts';
+import { registerIngestCommand } from './commands/ingest.ts';
+import { registerQueryCommand } from './commands/query.ts';
+import { registerSeedCommand } from './commands/seed.ts';
+
+const program = new Command()
+  .name('procureflow')
+  .description('Turn legacy retail .dat extracts into a bronze → silver → gold Parquet lake (DuckDB locally, Athena on AWS).')
+  .showHelpAfterError();
+
+registerDemoCommand(program);
+registerGenerateCommand(program);
+registerIngestCommand(program);
+registerQueryCommand(program);
+registerSeedCommand(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  process.stderr.write(`procureflow: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+}

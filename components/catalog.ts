@@ -1,0 +1,143 @@
+// The catalog: the Glue database and the three lake tables, the Athena workgroup every query
+// runs in, and one saved (named) query per analyst file in sql/analytics/.
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import * as aws from '@pulumi/aws';
+import * as pulumi from '@pulumi/pulumi';
+import type { LakeTable } from '../handlers/core/ports.ts';
+import { LAKE_TABLES, PARTITION_KEY, TABLE_COLUMNS, TABLE_LAYER } from '../handlers/core/tables.ts';
+
+/** The database name the analyst SQL is written against; each stack substitutes its own. */
+export const SQL_DATABASE_NAME = 'procureflow_db';
+export const ATHENA_ENGINE_VERSION = 'Athena engine version 3';
+
+/** The Glue table input of a lake table: Snappy Parquet at `location`, partitioned by batch_id. */
+export function glueTableInput(table: LakeTable, location: string) {
+  const columns = TABLE_COLUMNS[table];
+  if (!columns) throw new Error(`unknown lake table '${String(table)}'`);
+  if (!/^s3:\/\/[a-z0-9.-]+\/.+\/$/.test(location)) throw new Error(`table location '${location}' must be an s3:// folder ending with '/'`);
+  return {
+    name: table,
+    tableType: 'EXTERNAL_TABLE',
+    parameters: { EXTERNAL: 'TRUE', classification: 'parquet', 'parquet.compression': 'SNAPPY' },
+    partitionKeys: [{ name: PARTITION_KEY.name, type: PARTITION_KEY.type }],
+    storageDescriptor: {
+      location,
+      inputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
+      outputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
+      compressed: true,
+      serDeInfo: {
+        serializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe',
+        parameters: { 'serialization.format': '1' },
+      },
+      columns: columns.map((column) => ({ name: column.name, type: column.type })),
+    },
+  };
+}
+
+/** The folder of a lake table: `s3://<bucket>/<table>/`. */
+export function tableLocation(bucket: string, table: LakeTable): string {
+  return `s3://${bucket}/${table}/`;
+}
+
+export interface AnalyticsQuery {
+  /** The file name without `.sql`. */
+  name: string;
+  /** The file's first `--` comment line, or the file name. */
+  description: string;
+  /** The SQL with the stack's database in place of `procureflow_db`. */
+  query: string;
+}
+
+/** Rewrites `procureflow_db.` references of analyst SQL to the stack's database. */
+export function substituteDatabase(sql: string, databaseName: string): string {
+  return sql.replace(new RegExp(`\\b${SQL_DATABASE_NAME}\\.`, 'g'), `${databaseName}.`);
+}
+
+/** One named query per `*.sql` file of `dir`, sorted by name; throws when the folder has none. */
+export function analyticsQueries(dir: string, databaseName: string): AnalyticsQuery[] {
+  const files = readdirSync(dir)
+    .filter((file) => file.endsWith('.sql'))
+    .sort();
+  if (files.length === 0) throw new Error(`no .sql file in ${dir}`);
+  return files.map((file) => {
+    const name = path.basename(file, '.sql');
+    if (!/^[a-z0-9_-]+$/.test(name)) throw new Error(`analytics query file '${file}' must be named with lowercase letters, digits, '_' or '-'`);
+    const sql = readFileSync(path.join(dir, file), 'utf8');
+    const comment = /^\s*--\s*(.+)$/m.exec(sql)?.[1]?.trim();
+    return { name, description: (comment ?? name).slice(0, 1024), query: substituteDatabase(sql.trim(), databaseName) };
+  });
+}
+
+export interface CatalogArgs {
+  namePrefix: string;
+  databaseName: string;
+  silverBucket: pulumi.Input<string>;
+  goldBucket: pulumi.Input<string>;
+  athenaResultsBucket: pulumi.Input<string>;
+  athenaBytesScannedCutoff: number;
+  forceDestroy: boolean;
+  /** Folder of the analyst SQL files saved as named queries. */
+  analyticsSqlDir: string;
+}
+
+export class Catalog extends pulumi.ComponentResource {
+  readonly database: aws.glue.CatalogDatabase;
+  readonly tables: Record<LakeTable, aws.glue.CatalogTable>;
+  readonly workgroup: aws.athena.Workgroup;
+  readonly namedQueries: Record<string, aws.athena.NamedQuery>;
+
+  constructor(name: string, args: CatalogArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('procureflow:catalog:Catalog', name, {}, opts);
+    const childOpts = { parent: this };
+    this.database = new aws.glue.CatalogDatabase(
+      `${name}-database`,
+      { name: args.databaseName, description: 'ProcureFlow lake: silver raw_transactions, gold cleaned_transactions and rejected_transactions' },
+      childOpts,
+    );
+    const bucketOf = { silver: args.silverBucket, gold: args.goldBucket };
+    const tables = {} as Record<LakeTable, aws.glue.CatalogTable>;
+    for (const table of LAKE_TABLES) {
+      const layer = TABLE_LAYER[table];
+      tables[table] = new aws.glue.CatalogTable(
+        `${name}-${table}`,
+        pulumi.output(bucketOf[layer]).apply((bucket) => ({ ...glueTableInput(table, tableLocation(bucket, table)), databaseName: args.databaseName })),
+        { parent: this, dependsOn: [this.database] },
+      );
+    }
+    this.tables = tables;
+    this.workgroup = new aws.athena.Workgroup(
+      `${name}-workgroup`,
+      {
+        name: `${args.namePrefix}-workgroup`,
+        state: 'ENABLED',
+        forceDestroy: args.forceDestroy,
+        configuration: {
+          // Enforced: a client cannot send results elsewhere, unencrypted, or lift the cutoff.
+          enforceWorkgroupConfiguration: true,
+          publishCloudwatchMetricsEnabled: true,
+          bytesScannedCutoffPerQuery: args.athenaBytesScannedCutoff,
+          engineVersion: { selectedEngineVersion: ATHENA_ENGINE_VERSION },
+          resultConfiguration: {
+            outputLocation: pulumi.interpolate`s3://${args.athenaResultsBucket}/`,
+            encryptionConfiguration: { encryptionOption: 'SSE_S3' },
+          },
+        },
+      },
+      childOpts,
+    );
+    this.namedQueries = {};
+    for (const query of analyticsQueries(args.analyticsSqlDir, args.databaseName)) {
+      this.namedQueries[query.name] = new aws.athena.NamedQuery(
+        `${name}-query-${query.name}`,
+        { name: query.name, description: query.description, database: this.database.name, workgroup: this.workgroup.name, query: query.query },
+        childOpts,
+      );
+    }
+    this.registerOutputs({
+      databaseName: this.database.name,
+      workgroupName: this.workgroup.name,
+      namedQueryIds: Object.fromEntries(Object.entries(this.namedQueries).map(([key, query]) => [key, query.id])),
+    });
+  }
+}

@@ -1,0 +1,57 @@
+// A second stack (prod) with only defaults: its names never collide with the dev stack's, the
+// analyst SQL points at its own database, and nothing is force-destroyable.
+import { readFileSync } from 'node:fs';
+import test from 'ava';
+import { BUCKET_ROLES, bucketName } from '../components/lake.ts';
+import { REGION, installMocks, settled, valueOf } from './pulumi-helpers/mocks.ts';
+
+const registrations = installMocks('prod', { 'aws:region': REGION, 'procureflow:alarmEmail': 'ops@example.com', 'procureflow:batchSize': '10' });
+const program = await import('../index.ts');
+await settled(registrations);
+
+/** A `procureflow:<key>` value of the dev stack file. */
+function devStackValue(key: string): string {
+  const match = new RegExp(`^\\s*procureflow:${key}:\\s*"?([^"\\s]+)"?`, 'm').exec(readFileSync(new URL('../Pulumi.dev.yaml', import.meta.url), 'utf8'));
+  if (!match?.[1]) throw new Error(`Pulumi.dev.yaml sets no procureflow:${key}`);
+  return match[1];
+}
+
+function inputsOf(type: string): Record<string, unknown>[] {
+  return registrations.filter((registration) => registration.type === type).map((registration) => registration.inputs);
+}
+
+test('the prod stack names its buckets after itself, never like the dev stack', async (t) => {
+  const prodBuckets = inputsOf('aws:s3/bucket:Bucket').map((inputs) => String(inputs.bucket)).sort();
+  t.deepEqual(prodBuckets, ['procureflow-prod-athena-results', 'procureflow-prod-bronze', 'procureflow-prod-gold', 'procureflow-prod-silver']);
+  const devBuckets = BUCKET_ROLES.map((role) => bucketName(devStackValue('namePrefix'), role));
+  t.deepEqual(prodBuckets.filter((name) => devBuckets.includes(name)), []);
+  t.is(await valueOf(program.bronzeBucket), 'procureflow-prod-bronze');
+  for (const inputs of inputsOf('aws:s3/bucket:Bucket')) t.false(inputs.forceDestroy as boolean, 'prod buckets are never force-destroyed');
+  t.false(inputsOf('aws:athena/workgroup:Workgroup')[0]?.forceDestroy as boolean);
+  t.false(inputsOf('aws:ecr/repository:Repository')[0]?.forceDelete as boolean);
+});
+
+test('the prod stack gets its own database, workgroup, function and queues', async (t) => {
+  t.not(devStackValue('databaseName'), 'procureflow_prod_db');
+  t.is(await valueOf(program.databaseName), 'procureflow_prod_db');
+  t.is(await valueOf(program.workgroupName), 'procureflow-prod-workgroup');
+  t.is(await valueOf(program.functionName), 'procureflow-prod-cleaner');
+  t.deepEqual(inputsOf('aws:sqs/queue:Queue').map((inputs) => inputs.name).sort(), ['procureflow-prod-landings', 'procureflow-prod-landings-dlq']);
+});
+
+test('the named queries read the stack database, not procureflow_db', (t) => {
+  const queries = inputsOf('aws:athena/namedQuery:NamedQuery');
+  t.true(queries.length > 0);
+  for (const query of queries) {
+    t.is(query.database, 'procureflow_prod_db');
+    t.regex(String(query.query), /\bprocureflow_prod_db\.cleaned_transactions\b/);
+    t.notRegex(String(query.query), /(^|[^_])procureflow_db\./);
+  }
+});
+
+test('configured values reach the resources: batch size and the alarm e-mail', (t) => {
+  t.is(inputsOf('aws:lambda/eventSourceMapping:EventSourceMapping')[0]?.batchSize, 10);
+  t.deepEqual(inputsOf('aws:sns/topicSubscription:TopicSubscription'), [
+    { topic: 'arn:aws:sns:us-east-1:123456789012:procureflow-prod-alarms', protocol: 'email', endpoint: 'ops@example.com' },
+  ]);
+});

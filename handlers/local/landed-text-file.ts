@@ -15,6 +15,7 @@ export const READER_MAX_LINE_BYTES = 16 * 1024 * 1024;
 export const MAX_LINE_BYTES = READER_MAX_LINE_BYTES - 64 * 1024;
 
 const NEWLINE = 0x0a;
+const CARRIAGE_RETURN = 0x0d;
 const REPLACEMENT = Buffer.from('\ufffd', 'utf8');
 
 export interface PreparedText {
@@ -33,8 +34,19 @@ function open(file: string, gzip: boolean): Readable {
   return raw.pipe(gunzip);
 }
 
+/**
+ * Whether a CR stands anywhere but right before an LF (or at the very end): DuckDB's reader
+ * would end a line there, while the contract ends lines at LF only.
+ */
+function hasInnerCarriageReturn(text: Buffer): boolean {
+  for (let at = text.indexOf(CARRIAGE_RETURN); at >= 0; at = text.indexOf(CARRIAGE_RETURN, at + 1)) {
+    if (at + 1 < text.length && text[at + 1] !== NEWLINE) return true;
+  }
+  return false;
+}
+
 function lineIsClean(line: Buffer): boolean {
-  return line.length <= MAX_LINE_BYTES && line.indexOf(0) < 0 && isUtf8(line);
+  return line.length <= MAX_LINE_BYTES && line.indexOf(0) < 0 && isUtf8(line) && !hasInnerCarriageReturn(line);
 }
 
 /** Feeds whole lines (without their LF) to a visitor; a chunk's tail waits for the next chunk. */
@@ -63,7 +75,7 @@ async function needsRepair(file: string, gzip: boolean): Promise<boolean> {
   let dirty = false;
   await forEachLineBlock(open(file, gzip), (block, complete) => {
     if (dirty) return;
-    if (!complete || block.indexOf(0) >= 0 || !isUtf8(block)) dirty = true;
+    if (!complete || block.indexOf(0) >= 0 || !isUtf8(block) || hasInnerCarriageReturn(block)) dirty = true;
     else if (block.length > MAX_LINE_BYTES) dirty = hasLongLine(block);
   });
   return dirty;
@@ -84,12 +96,16 @@ function write(out: WriteStream, data: Buffer): Promise<void> | void {
   if (!out.write(data)) return new Promise((resolve) => out.once('drain', () => resolve()));
 }
 
-/** The same text as Athena's reader would see it: bad bytes and NULs as U+FFFD, long lines cut. */
+/**
+ * The same text as Athena's reader would see it: bad bytes and NULs as U+FFFD, long lines cut.
+ * A CR inside the line (not its trailing one) becomes U+FFFD too, so the line stays one line as
+ * the contract says (lines end at LF only) and is rejected as malformed.
+ */
 export function repairLine(line: Buffer): Buffer {
   const cut = line.length > MAX_LINE_BYTES;
   const text = new TextDecoder('utf-8', { fatal: false }).decode(cut ? line.subarray(0, MAX_LINE_BYTES) : line);
   // eslint-disable-next-line no-control-regex
-  const repaired = Buffer.from(text.replace(/\u0000/g, '\ufffd'), 'utf8');
+  const repaired = Buffer.from(text.replace(/\u0000|\r(?!$)/g, '\ufffd'), 'utf8');
   return cut ? Buffer.concat([repaired, REPLACEMENT]) : repaired;
 }
 

@@ -1,0 +1,245 @@
+// The query engine port on Amazon Athena. The Lambda only sends SQL and waits: a CTAS writes a
+// step's rows as Snappy Parquet to the batch's location, Athena does the reading and writing.
+//
+// Bounded, re-attachable waits:
+// - Every StartQueryExecution carries a ClientRequestToken derived from (workgroup, database,
+//   batch, step, SQL, generation). A retried invocation that sends the same statement gets the
+//   same query back, so it waits for a query that is still running instead of starting a second
+//   one that would write into the same location at the same time.
+// - A query found this way that was submitted by an EARLIER attempt is not trusted: the core
+//   cleared its output location and dropped its table before calling us (it may even have done
+//   so while that query ran). Once that query has ended, its output is reset and the statement
+//   runs again under the next generation's token. Never two writers at once, never a stale result.
+// - Polling backs off exponentially with full jitter, bounded by the Lambda's remaining time
+//   minus a safety margin; on timeout the query is left running (a re-delivery re-attaches).
+// - FAILED and CANCELLED become an AthenaQueryError naming the step, the query id and Athena's
+//   reason; throttled calls are retried with backoff.
+// - Athena writes at most 100 partitions per CTAS/INSERT. Our CTAS are unpartitioned: each writes
+//   exactly one batch's location, which the catalog registers as one partition afterwards.
+import { createHash } from 'node:crypto';
+import {
+  type AthenaClient,
+  GetQueryExecutionCommand,
+  GetQueryResultsCommand,
+  type QueryExecution,
+  StartQueryExecutionCommand,
+} from '@aws-sdk/client-athena';
+import type { PipelineLog } from '../core/pipeline-log.ts';
+import { silentLog } from '../core/pipeline-log.ts';
+import type { QueryEngine, StepContext } from '../core/ports.ts';
+import { identifier, literal, renderValue } from '../core/sql-template.ts';
+import { type BackoffPolicy, fullJitterDelay, realTiming, retryThrottled, type Timing } from './backoff.ts';
+
+export interface AthenaEngineOptions {
+  client: AthenaClient;
+  workGroup: string;
+  database: string;
+  /** The invocation's remaining time (Lambda `context.getRemainingTimeInMillis`); none = no deadline. */
+  remainingTimeMillis?: () => number;
+  /** Time kept back from the deadline to report and return (default 15 s). */
+  safetyMarginMs?: number;
+  /** Resets a step's output (location and table) before a stale query's statement runs again. */
+  resetOutput?: (tableName: string, location: string) => Promise<void>;
+  log?: PipelineLog;
+  timing?: Timing;
+  /** Polling backoff (default 200 ms doubling up to 5 s). */
+  poll?: BackoffPolicy;
+  /** Backoff of throttled calls (default 500 ms doubling up to 10 s, 8 attempts). */
+  throttle?: BackoffPolicy & { maxAttempts: number };
+  /** A query submitted this long before our call is an earlier attempt's (default 5 s, clock skew). */
+  staleToleranceMs?: number;
+}
+
+/** Generations of the same statement tried before giving up (one per crashed attempt). */
+export const MAX_GENERATIONS = 20;
+
+const NUMERIC_TYPES = new Set(['tinyint', 'smallint', 'integer', 'int', 'bigint', 'double', 'float', 'real', 'decimal']);
+
+/** A query that ended FAILED or CANCELLED, with Athena's own reason. */
+export class AthenaQueryError extends Error {
+  constructor(
+    readonly queryExecutionId: string,
+    readonly state: string,
+    readonly step: string,
+    readonly reason: string,
+  ) {
+    super(`Athena query ${queryExecutionId} ${state} at step ${step}: ${reason}`);
+    this.name = 'AthenaQueryError';
+  }
+}
+
+/** A query that did not end before the invocation's deadline; it is left running. */
+export class AthenaTimeoutError extends Error {
+  constructor(
+    readonly queryExecutionId: string,
+    readonly step: string,
+    state: string,
+  ) {
+    super(
+      `Athena query ${queryExecutionId} at step ${step} still ${state} when the invocation ran out of time; ` +
+        'it is left running and a retried invocation re-attaches to it',
+    );
+    this.name = 'AthenaTimeoutError';
+  }
+}
+
+/** The idempotency token of a statement: 64 hex digits behind a `pf-` prefix (Athena wants 32–128). */
+export function clientRequestToken(parts: { workGroup: string; database: string; batchId: string; step: string; sql: string; generation: number }): string {
+  const sqlHash = createHash('sha256').update(parts.sql).digest('hex');
+  const digest = createHash('sha256')
+    .update(JSON.stringify([parts.workGroup, parts.database, parts.batchId, parts.step, sqlHash, parts.generation]))
+    .digest('hex');
+  return `pf-${digest}`;
+}
+
+/** The CTAS that writes a SELECT's rows as Snappy Parquet to an (empty) location. */
+export function ctasStatement(qualifiedTable: string, select: string, location: string): string {
+  identifier(qualifiedTable);
+  if (!location.startsWith('s3://') || !location.endsWith('/')) throw new Error(`CTAS location must be an s3:// folder ending in '/': ${location}`);
+  return (
+    `CREATE TABLE ${qualifiedTable} WITH (format = 'PARQUET', write_compression = 'SNAPPY', ` +
+    `external_location = ${renderValue(literal(location))}) AS\n${select}`
+  );
+}
+
+/** Athena returns every value as text; numbers (counts) and booleans get their JS type back. */
+export function convertValue(text: string | undefined, type: string | undefined): unknown {
+  if (text === undefined) return null;
+  const base = (type ?? 'varchar').toLowerCase().replace(/\(.*$/, '');
+  if (NUMERIC_TYPES.has(base)) return Number(text);
+  if (base === 'boolean') return text === 'true';
+  return text;
+}
+
+export class AthenaEngine implements QueryEngine {
+  private readonly timing: Timing;
+  private readonly poll: BackoffPolicy;
+  private readonly throttle: BackoffPolicy & { maxAttempts: number };
+  private readonly log: PipelineLog;
+
+  constructor(private readonly options: AthenaEngineOptions) {
+    identifier(options.database);
+    this.timing = options.timing ?? realTiming;
+    this.poll = options.poll ?? { baseMs: 200, capMs: 5_000 };
+    this.throttle = options.throttle ?? { baseMs: 500, capMs: 10_000, maxAttempts: 8 };
+    this.log = options.log ?? silentLog;
+  }
+
+  /** `stage_x` → `db.stage_x`; an already qualified name is kept. */
+  qualify(tableName: string): string {
+    identifier(tableName);
+    return tableName.includes('.') ? tableName : `${this.options.database}.${tableName}`;
+  }
+
+  async materialize(tableName: string, select: string, location: string, context: StepContext): Promise<void> {
+    const sql = ctasStatement(this.qualify(tableName), select, location);
+    await this.run(sql, context, async () => {
+      await this.options.resetOutput?.(tableName, location);
+    });
+  }
+
+  async query(select: string, context: StepContext): Promise<Record<string, unknown>[]> {
+    const queryExecutionId = await this.run(select, context, async () => {});
+    const rows: Record<string, unknown>[] = [];
+    let nextToken: string | undefined;
+    let first = true;
+    const deadline = this.deadline();
+    do {
+      const page = await this.call(
+        `GetQueryResults ${queryExecutionId}`,
+        () => this.options.client.send(new GetQueryResultsCommand({ QueryExecutionId: queryExecutionId, NextToken: nextToken, MaxResults: 1000 })),
+        deadline,
+      );
+      const columns = page.ResultSet?.ResultSetMetadata?.ColumnInfo ?? [];
+      const data = page.ResultSet?.Rows ?? [];
+      // The first row of a SELECT's first page repeats the column names.
+      for (const row of first ? data.slice(1) : data) {
+        const values = row.Data ?? [];
+        rows.push(Object.fromEntries(columns.map((column, index) => [column.Name ?? `_col${index}`, convertValue(values[index]?.VarCharValue, column.Type)])));
+      }
+      first = false;
+      nextToken = page.NextToken;
+    } while (nextToken);
+    return rows;
+  }
+
+  /** Starts (or re-attaches to) a statement and waits for its end; returns the query id of a fresh success. */
+  private async run(sql: string, context: StepContext, resetBeforeRerun: () => Promise<void>): Promise<string> {
+    const { workGroup, database, client } = this.options;
+    const calledAt = this.timing.now();
+    const deadline = this.deadline();
+    const tolerance = this.options.staleToleranceMs ?? 5_000;
+    for (let generation = 0; generation < MAX_GENERATIONS; generation++) {
+      const token = clientRequestToken({ workGroup, database, batchId: context.batchId, step: context.step, sql, generation });
+      const started = await this.call(
+        `StartQueryExecution (step ${context.step})`,
+        () =>
+          client.send(
+            new StartQueryExecutionCommand({
+              QueryString: sql,
+              ClientRequestToken: token,
+              QueryExecutionContext: { Database: database },
+              WorkGroup: workGroup,
+            }),
+          ),
+        deadline,
+      );
+      const queryExecutionId = started.QueryExecutionId;
+      if (!queryExecutionId) throw new Error(`StartQueryExecution (step ${context.step}) returned no QueryExecutionId`);
+      const execution = await this.waitFor(queryExecutionId, context, deadline);
+      const state = execution.Status?.State ?? 'UNKNOWN';
+      const submitted = execution.Status?.SubmissionDateTime?.getTime();
+      const stale = submitted !== undefined && submitted < calledAt - tolerance;
+      if (!stale) {
+        if (state === 'SUCCEEDED') return queryExecutionId;
+        throw new AthenaQueryError(queryExecutionId, state, context.step, failureReason(execution));
+      }
+      this.log.warn('re-attached to a query of an earlier attempt; its output is reset and the statement runs again', {
+        batchId: context.batchId,
+        step: context.step,
+        queryExecutionId,
+        state,
+        generation,
+      });
+      await resetBeforeRerun();
+    }
+    throw new Error(`step ${context.step}: ${MAX_GENERATIONS} generations of the same statement were all earlier attempts'`);
+  }
+
+  private async waitFor(queryExecutionId: string, context: StepContext, deadline: number | undefined): Promise<QueryExecution> {
+    for (let attempt = 0; ; attempt++) {
+      const out = await this.call(
+        `GetQueryExecution ${queryExecutionId}`,
+        () => this.options.client.send(new GetQueryExecutionCommand({ QueryExecutionId: queryExecutionId })),
+        deadline,
+      );
+      const execution = out.QueryExecution ?? {};
+      const state = execution.Status?.State ?? 'UNKNOWN';
+      if (state === 'SUCCEEDED' || state === 'FAILED' || state === 'CANCELLED') return execution;
+      const wait = fullJitterDelay(attempt, this.poll, this.timing.random);
+      if (deadline !== undefined && this.timing.now() + wait >= deadline) throw new AthenaTimeoutError(queryExecutionId, context.step, state);
+      await this.timing.sleep(wait);
+    }
+  }
+
+  private call<T>(label: string, send: () => Promise<T>, deadline: number | undefined): Promise<T> {
+    return retryThrottled(send, { timing: this.timing, policy: this.throttle, maxAttempts: this.throttle.maxAttempts, deadline, label });
+  }
+
+  private deadline(): number | undefined {
+    const remaining = this.options.remainingTimeMillis?.();
+    if (remaining === undefined) return undefined;
+    return this.timing.now() + remaining - (this.options.safetyMarginMs ?? 15_000);
+  }
+}
+
+/** Athena's reason for a failed query: StateChangeReason, and the AthenaError message when it adds to it. */
+export function failureReason(execution: QueryExecution): string {
+  const reason = execution.Status?.StateChangeReason;
+  const error = execution.Status?.AthenaError;
+  const parts = [reason];
+  if (error?.ErrorMessage && error.ErrorMessage !== reason) parts.push(error.ErrorMessage);
+  if (error?.ErrorType !== undefined) parts.push(`(error type ${error.ErrorType}, category ${error.ErrorCategory ?? '?'})`);
+  const text = parts.filter(Boolean).join(' — ');
+  return text.length > 0 ? text : 'no reason given';
+}

@@ -1,0 +1,193 @@
+// The catalog port on the AWS Glue Data Catalog.
+//
+// A landed file becomes a one-column (`line string`) text table without copying it: Athena reads
+// every object under a table's LOCATION, and a landed key is a file, not a folder. So the table
+// uses SymlinkTextInputFormat: its LOCATION is a work folder holding one manifest that lists the
+// landed object's URI, and Athena reads exactly that object (a `.dat.gz` is decompressed by its
+// extension). LazySimpleSerDe hands the whole line to the one column:
+// `serialization.last.column.takes.rest` makes the field delimiter irrelevant (a line may hold
+// any byte), `serialization.null.format` is a line feed, which never occurs inside a line, so a
+// line reading `\N` stays text (the silver SELECT judges it) instead of turning NULL. No header
+// skip: the silver SELECT recognises header lines itself. Lines end at LF, CR LF or CR.
+//
+// Partitions are the commit: a batch's partition of a lake table is registered with the lake
+// table's own storage descriptor (Parquet, Snappy) pointing at the batch's location.
+import {
+  BatchCreatePartitionCommand,
+  CreatePartitionCommand,
+  CreateTableCommand,
+  DeleteTableCommand,
+  GetPartitionCommand,
+  GetTableCommand,
+  type GlueClient,
+  type PartitionInput,
+  type StorageDescriptor,
+} from '@aws-sdk/client-glue';
+import { Readable } from 'node:stream';
+import type { Catalog, LakeTable, ObjectRef, ObjectStore } from '../core/ports.ts';
+import { identifier } from '../core/sql-template.ts';
+import { TABLE_LAYER } from '../core/tables.ts';
+import { errorName } from './backoff.ts';
+
+export interface GlueCatalogOptions {
+  client: GlueClient;
+  /** Writes the symlink manifests. */
+  store: ObjectStore;
+  database: string;
+  buckets: { silver: string; gold: string };
+  /** Where landed-file manifests live (default `s3://<silver>/_work/landed/`); expire it by lifecycle. */
+  manifestRoot?: string;
+}
+
+/** Glue accepts at most 100 partitions per BatchCreatePartition. */
+export const PARTITIONS_PER_CALL = 100;
+
+export const SYMLINK_INPUT_FORMAT = 'org.apache.hadoop.hive.ql.io.SymlinkTextInputFormat';
+export const TEXT_OUTPUT_FORMAT = 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat';
+export const LAZY_SIMPLE_SERDE = 'org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe';
+
+/** SerDe parameters that give every line, whole and never NULL, to the single `line` column. */
+export const LINE_SERDE_PARAMETERS: Record<string, string> = {
+  'field.delim': '\u0001',
+  'serialization.format': '\u0001',
+  'serialization.last.column.takes.rest': 'true',
+  'serialization.null.format': '\n',
+};
+
+/** The manifest line for an object; Athena resolves it as a path. */
+export function manifestBody(ref: ObjectRef): string {
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f]/.test(ref.key)) throw new Error(`s3://${ref.bucket}/${ref.key}: a key with a control character cannot be listed in a manifest`);
+  return `s3://${ref.bucket}/${ref.key}\n`;
+}
+
+export class GlueCatalog implements Catalog {
+  private readonly database: string;
+  private readonly manifestRoot: string;
+  /** Lake tables' storage descriptors, read once per container. */
+  private readonly descriptors = new Map<LakeTable, StorageDescriptor>();
+
+  constructor(private readonly options: GlueCatalogOptions) {
+    identifier(options.database);
+    this.database = options.database;
+    this.manifestRoot = options.manifestRoot ?? `s3://${options.buckets.silver}/_work/landed/`;
+    if (!/^s3:\/\/[^/]+\/(.+\/)?$/.test(this.manifestRoot)) throw new Error(`manifestRoot must be an s3:// folder ending in '/': ${this.manifestRoot}`);
+  }
+
+  tableName(table: LakeTable): string {
+    return `${this.database}.${table}`;
+  }
+
+  partitionLocation(table: LakeTable, batchId: string): string {
+    identifier(batchId);
+    const bucket = this.options.buckets[TABLE_LAYER[table]];
+    return `s3://${bucket}/${table}/batch_id=${batchId}/`;
+  }
+
+  /** The folder whose one manifest lists a landed file. */
+  manifestLocation(tableName: string): string {
+    return `${this.manifestRoot}${this.bareName(tableName)}/`;
+  }
+
+  async registerLandedFile(tableName: string, ref: ObjectRef): Promise<void> {
+    const name = this.bareName(tableName);
+    const location = this.manifestLocation(tableName);
+    const [, bucket, prefix] = /^s3:\/\/([^/]+)\/(.*)$/.exec(location) as RegExpExecArray;
+    await this.options.store.write({ bucket: bucket as string, key: `${prefix}manifest` }, Readable.from([manifestBody(ref)]));
+    try {
+      await this.options.client.send(
+        new CreateTableCommand({
+          DatabaseName: this.database,
+          TableInput: {
+            Name: name,
+            TableType: 'EXTERNAL_TABLE',
+            Parameters: { EXTERNAL: 'TRUE', classification: 'text', procureflow_source: `s3://${ref.bucket}/${ref.key}` },
+            StorageDescriptor: {
+              Columns: [{ Name: 'line', Type: 'string' }],
+              Location: location,
+              InputFormat: SYMLINK_INPUT_FORMAT,
+              OutputFormat: TEXT_OUTPUT_FORMAT,
+              SerdeInfo: { SerializationLibrary: LAZY_SIMPLE_SERDE, Parameters: { ...LINE_SERDE_PARAMETERS } },
+            },
+          },
+        }),
+      );
+    } catch (error) {
+      if (errorName(error) !== 'AlreadyExistsException') throw error;
+    }
+  }
+
+  async dropWorkTable(tableName: string): Promise<void> {
+    try {
+      await this.options.client.send(new DeleteTableCommand({ DatabaseName: this.database, Name: this.bareName(tableName) }));
+    } catch (error) {
+      if (errorName(error) !== 'EntityNotFoundException') throw error;
+    }
+  }
+
+  async registerPartition(table: LakeTable, batchId: string, parameters: Record<string, string> = {}): Promise<void> {
+    const input = await this.partitionInput(table, batchId, parameters);
+    try {
+      await this.options.client.send(new CreatePartitionCommand({ DatabaseName: this.database, TableName: table, PartitionInput: input }));
+    } catch (error) {
+      if (errorName(error) !== 'AlreadyExistsException') throw error;
+    }
+  }
+
+  /** Registers many batches' partitions, at most 100 per call; existing ones are left as they are. */
+  async registerPartitions(table: LakeTable, batches: Array<{ batchId: string; parameters?: Record<string, string> }>): Promise<void> {
+    const inputs = await Promise.all(batches.map((batch) => this.partitionInput(table, batch.batchId, batch.parameters ?? {})));
+    for (let start = 0; start < inputs.length; start += PARTITIONS_PER_CALL) {
+      const chunk = inputs.slice(start, start + PARTITIONS_PER_CALL);
+      const out = await this.options.client.send(
+        new BatchCreatePartitionCommand({ DatabaseName: this.database, TableName: table, PartitionInputList: chunk }),
+      );
+      const failures = (out.Errors ?? []).filter((error) => error.ErrorDetail?.ErrorCode !== 'AlreadyExistsException');
+      if (failures.length > 0) {
+        const text = failures.map((f) => `${(f.PartitionValues ?? []).join('/')}: ${f.ErrorDetail?.ErrorCode ?? '?'} ${f.ErrorDetail?.ErrorMessage ?? ''}`);
+        throw new Error(`${this.tableName(table)}: ${failures.length} partition(s) not registered: ${text.join('; ')}`);
+      }
+    }
+  }
+
+  async partitionParameters(table: LakeTable, batchId: string): Promise<Record<string, string> | undefined> {
+    identifier(batchId);
+    try {
+      const out = await this.options.client.send(
+        new GetPartitionCommand({ DatabaseName: this.database, TableName: table, PartitionValues: [batchId] }),
+      );
+      return out.Partition ? { ...(out.Partition.Parameters ?? {}) } : undefined;
+    } catch (error) {
+      if (errorName(error) === 'EntityNotFoundException') return undefined;
+      throw error;
+    }
+  }
+
+  private async partitionInput(table: LakeTable, batchId: string, parameters: Record<string, string>): Promise<PartitionInput> {
+    const descriptor = await this.storageDescriptor(table);
+    return {
+      Values: [batchId],
+      StorageDescriptor: { ...descriptor, Location: this.partitionLocation(table, batchId) },
+      Parameters: { ...parameters },
+    };
+  }
+
+  private async storageDescriptor(table: LakeTable): Promise<StorageDescriptor> {
+    const cached = this.descriptors.get(table);
+    if (cached) return cached;
+    const out = await this.options.client.send(new GetTableCommand({ DatabaseName: this.database, Name: table }));
+    const descriptor = out.Table?.StorageDescriptor;
+    if (!descriptor) throw new Error(`${this.tableName(table)} has no storage descriptor in Glue`);
+    this.descriptors.set(table, descriptor);
+    return descriptor;
+  }
+
+  /** `db.name` or `name` → `name`, refusing another database. */
+  private bareName(tableName: string): string {
+    identifier(tableName);
+    const [first, second] = tableName.split('.');
+    if (second === undefined) return first as string;
+    if (first !== this.database) throw new Error(`table ${tableName} is not in database ${this.database}`);
+    return second;
+  }
+}

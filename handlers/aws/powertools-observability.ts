@@ -1,0 +1,44 @@
+// Powertools for AWS Lambda behind the core's PipelineLog, and the batch figures as metrics.
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { LandingResult } from '../core/handle-landings.ts';
+import type { LogFields, PipelineLog } from '../core/pipeline-log.ts';
+
+/** The core's log port on a Powertools Logger: one structured JSON line per call. */
+export function powertoolsLog(logger: Logger): PipelineLog {
+  return {
+    info: (message: string, fields: LogFields = {}) => logger.info(message, fields),
+    warn: (message: string, fields: LogFields = {}) => logger.warn(message, fields),
+    error: (message: string, fields: LogFields = {}) => logger.error(message, fields),
+  };
+}
+
+/** Counts what one landing did; stored metrics are published once, at the end of the invocation. */
+export function countLandingResult(metrics: Metrics, result: LandingResult): void {
+  switch (result.status) {
+    case 'committed': {
+      metrics.addMetric('batchesCommitted', MetricUnit.Count, 1);
+      const figures = result.figures;
+      if (!figures) break;
+      metrics.addMetric('lines', MetricUnit.Count, figures.lines);
+      metrics.addMetric('loaded', MetricUnit.Count, figures.loaded);
+      metrics.addMetric('duplicates', MetricUnit.Count, figures.duplicates);
+      metrics.addMetric('rejected', MetricUnit.Count, figures.rejected);
+      metrics.addMetric('bytesIn', MetricUnit.Bytes, figures.bytesIn);
+      break;
+    }
+    case 'already_committed':
+      metrics.addMetric('batchesSkipped', MetricUnit.Count, 1);
+      break;
+    case 'unpacked':
+      metrics.addMetric('zipMembersLanded', MetricUnit.Count, result.members.length);
+      if (result.refused.length > 0) metrics.addMetric('zipEntriesRefused', MetricUnit.Count, result.refused.length);
+      break;
+    case 'ignored':
+      metrics.addMetric('landingsIgnored', MetricUnit.Count, 1);
+      break;
+    case 'failed':
+      metrics.addMetric('batchesFailed', MetricUnit.Count, 1);
+      break;
+  }
+}

@@ -9,7 +9,12 @@ export const SERVICE_NAME = 'procureflow-cleaner';
 /** Suffixes that trigger the cleaner: plain, gzip (read by Athena as is) and zip (unpacked by the Lambda). */
 export const LANDING_SUFFIXES = ['.dat', '.dat.gz', '.zip'] as const;
 /** The lake table folders the cleaner writes, by bucket. */
-export const CLEANER_TABLE_PREFIXES = { silver: ['raw_transactions/'], gold: ['cleaned_transactions/', 'rejected_transactions/'] } as const;
+// `_work/landed/` holds the symlink manifests through which Athena reads one landed file
+// (handlers/aws/glue-catalog.ts); the lake's lifecycle expires it.
+export const CLEANER_TABLE_PREFIXES = {
+  silver: ['raw_transactions/', '_work/landed/'],
+  gold: ['cleaned_transactions/', 'rejected_transactions/'],
+} as const;
 /**
  * Receives before a message goes to the dead-letter queue. AWS advises at least 5 when the
  * function's concurrency is limited: a throttled delivery also counts as a receive.

@@ -42,7 +42,11 @@ export function denyInsecureTransportPolicy(bucketArn: string): string {
   });
 }
 
-/** The lifecycle rules of a bucket: every bucket aborts stale uploads; results expire; old bronze versions expire. */
+/** Where the cleaner keeps per-batch work objects in the silver bucket. */
+export const WORK_PREFIX = '_work/';
+const WORK_EXPIRY_DAYS = 7;
+
+/** The lifecycle rules of a bucket: every bucket aborts stale uploads; results and work objects expire; old bronze versions expire. */
 export function lifecycleRules(role: BucketRole): aws.types.input.s3.BucketLifecycleConfigurationRule[] {
   const rules: aws.types.input.s3.BucketLifecycleConfigurationRule[] = [
     // Athena CTAS and the zip unpacker write multipart; a crash leaves invisible, billed parts.
@@ -50,6 +54,10 @@ export function lifecycleRules(role: BucketRole): aws.types.input.s3.BucketLifec
   ];
   if (role === 'athena-results') {
     rules.push({ id: 'expire-query-results', status: 'Enabled', filter: {}, expiration: { days: ATHENA_RESULTS_EXPIRY_DAYS } });
+  }
+  if (role === 'silver') {
+    // Symlink manifests of landed files: needed only while their batch runs.
+    rules.push({ id: 'expire-work-manifests', status: 'Enabled', filter: { prefix: WORK_PREFIX }, expiration: { days: WORK_EXPIRY_DAYS } });
   }
   if (role === 'bronze') {
     rules.push({

@@ -192,7 +192,7 @@ test('the role policy is exactly the cleaner statements, each naming its resourc
   t.deepEqual(statements, [
     { Sid: 'BronzeLandedObjects', Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'], Resource: `${arn('bronze')}/landing/*` },
     { Sid: 'BronzeListLanding', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: arn('bronze'), Condition: { StringLike: { 's3:prefix': ['landing/*'] } } },
-    { Sid: 'SilverListTables', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: arn('silver'), Condition: { StringLike: { 's3:prefix': ['raw_transactions/*'] } } },
+    { Sid: 'SilverListTables', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: arn('silver'), Condition: { StringLike: { 's3:prefix': ['raw_transactions/*', '_work/landed/*'] } } },
     {
       Sid: 'GoldListTables',
       Effect: 'Allow',
@@ -204,7 +204,12 @@ test('the role policy is exactly the cleaner statements, each naming its resourc
       Sid: 'LakeTableObjects',
       Effect: 'Allow',
       Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'],
-      Resource: [`${arn('silver')}/raw_transactions/*`, `${arn('gold')}/cleaned_transactions/*`, `${arn('gold')}/rejected_transactions/*`],
+      Resource: [
+        `${arn('silver')}/raw_transactions/*`,
+        `${arn('silver')}/_work/landed/*`,
+        `${arn('gold')}/cleaned_transactions/*`,
+        `${arn('gold')}/rejected_transactions/*`,
+      ],
     },
     { Sid: 'LakeBucketLocation', Effect: 'Allow', Action: ['s3:GetBucketLocation'], Resource: [arn('bronze'), arn('silver'), arn('gold'), arn('athena-results')] },
     {

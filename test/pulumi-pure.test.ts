@@ -92,9 +92,9 @@ test('denyInsecureTransportPolicy denies every non-TLS request on the bucket and
   });
 });
 
-test('lifecycleRules abort stale uploads everywhere, expire results and old bronze versions', (t) => {
+test('lifecycleRules abort stale uploads everywhere, expire results, work manifests and old bronze versions', (t) => {
   const abort = { id: 'abort-incomplete-multipart-uploads', status: 'Enabled', filter: {}, abortIncompleteMultipartUpload: { daysAfterInitiation: 1 } };
-  t.deepEqual(lifecycleRules('silver'), [abort]);
+  t.deepEqual(lifecycleRules('silver'), [abort, { id: 'expire-work-manifests', status: 'Enabled', filter: { prefix: '_work/' }, expiration: { days: 7 } }]);
   t.deepEqual(lifecycleRules('gold'), [abort]);
   t.deepEqual(lifecycleRules('athena-results'), [abort, { id: 'expire-query-results', status: 'Enabled', filter: {}, expiration: { days: 7 } }]);
   t.deepEqual(lifecycleRules('bronze'), [

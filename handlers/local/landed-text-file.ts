@@ -109,6 +109,45 @@ export function repairLine(line: Buffer): Buffer {
   return cut ? Buffer.concat([repaired, REPLACEMENT]) : repaired;
 }
 
+/** Whether a block of whole lines can be copied as it is. */
+function blockIsClean(block: Buffer): boolean {
+  return block.indexOf(0) < 0 && isUtf8(block) && !hasInnerCarriageReturn(block) && (block.length <= MAX_LINE_BYTES || !hasLongLine(block));
+}
+
+/** Below this size a dirty block is repaired line by line instead of being split again. */
+const LINE_BY_LINE_BYTES = 16 * 1024;
+
+/**
+ * Copies a block of whole lines, repairing the dirty ones. Clean halves are copied whole, so a
+ * file with a few bad lines costs a few fast checks per block rather than a check per line.
+ */
+async function writeBlock(out: WriteStream, block: Buffer): Promise<number> {
+  if (blockIsClean(block)) {
+    await write(out, block);
+    return 0;
+  }
+  const middle = block.length > LINE_BY_LINE_BYTES ? block.indexOf(NEWLINE, block.length >> 1) : -1;
+  if (middle >= 0 && middle < block.length - 1) {
+    return (await writeBlock(out, block.subarray(0, middle + 1))) + (await writeBlock(out, block.subarray(middle + 1)));
+  }
+  let repaired = 0;
+  let start = 0;
+  while (start < block.length) {
+    const end = block.indexOf(NEWLINE, start);
+    const stop = end < 0 ? block.length : end;
+    const line = block.subarray(start, stop);
+    if (lineIsClean(line)) {
+      await write(out, line);
+    } else {
+      await write(out, repairLine(line));
+      repaired++;
+    }
+    if (end >= 0) await write(out, Buffer.from([NEWLINE]));
+    start = stop + 1;
+  }
+  return repaired;
+}
+
 async function writeRepaired(file: string, gzip: boolean, target: string): Promise<number> {
   const out = createWriteStream(target);
   let repaired = 0;
@@ -119,27 +158,20 @@ async function writeRepaired(file: string, gzip: boolean, target: string): Promi
         // Only the first piece of an endless line is kept (marked), the rest is dropped.
         if (!partialLine) {
           await write(out, repairLine(block));
+          await write(out, Buffer.from([NEWLINE]));
           repaired++;
         }
         partialLine = true;
         return;
       }
-      let start = 0;
-      while (start < block.length) {
-        const end = block.indexOf(NEWLINE, start);
-        const stop = end < 0 ? block.length : end;
-        const line = block.subarray(start, stop);
-        if (partialLine) {
-          partialLine = false; // the tail of an endless line already written
-        } else if (lineIsClean(line)) {
-          await write(out, line);
-        } else {
-          await write(out, repairLine(line));
-          repaired++;
-        }
-        await write(out, Buffer.from([NEWLINE]));
-        start = stop + 1;
+      let rest = block;
+      if (partialLine) {
+        // The tail of an endless line, already written.
+        const end = block.indexOf(NEWLINE);
+        rest = end < 0 ? Buffer.alloc(0) : block.subarray(end + 1);
+        partialLine = false;
       }
+      repaired += await writeBlock(out, rest);
     });
   } finally {
     await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));

@@ -1,0 +1,53 @@
+// Local pipeline throughput and memory: .dat → silver + gold + rejects on DuckDB.
+// Usage: npx tsx bench/pipeline.ts [SIZE=1GB] [FILES=4] [--keep]
+// Prints MB/s of input, peak RSS of this process (VmHWM) and the Parquet sizes against the .dat.
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { generateDataset, parseSize } from '../generator/generate.ts';
+import { handleLanding } from '../handlers/core/handle-landings.ts';
+import { silentLog } from '../handlers/core/pipeline-log.ts';
+import { landFile, openLocalLake } from '../handlers/local/local-lake.ts';
+
+const args = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
+const sizeBytes = parseSize(args[0] ?? '1GB');
+const files = Number(args[1] ?? 4);
+const root = path.resolve('.bench', `pipeline-${process.pid}`);
+const MB = 1024 * 1024;
+
+const peakRss = () => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0) / 1024;
+
+mkdirSync(root, { recursive: true });
+try {
+  const generated = await generateDataset({ sizeBytes, files, seed: 11, outDir: path.join(root, 'input') });
+  const datBytes = generated.reduce((sum, file) => sum + file.bytes, 0);
+  const rssBefore = peakRss();
+  const lake = await openLocalLake({ root: path.join(root, 'lake'), write: true, log: silentLog });
+  let silver = 0;
+  let gold = 0;
+  let rejects = 0;
+  let landSeconds = 0;
+  const started = performance.now();
+  for (const file of generated) {
+    const landStart = performance.now();
+    const landing = await landFile(lake, file.path);
+    landSeconds += (performance.now() - landStart) / 1000;
+    const [result] = await handleLanding(landing, lake.ports);
+    if (result?.status !== 'committed' || !result.figures) throw new Error(`batch failed: ${JSON.stringify(result)}`);
+    silver += result.figures.bytesOut.silver;
+    gold += result.figures.bytesOut.gold;
+    rejects += result.figures.bytesOut.rejects;
+    console.log(`  ${path.basename(file.path)}: ${result.figures.lines} lines in ${result.figures.seconds.toFixed(1)} s`);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  await lake.close();
+  const pct = (bytes: number) => `${((bytes / datBytes) * 100).toFixed(1)} %`;
+  console.log(`input            ${(datBytes / MB).toFixed(0)} MB in ${files} files`);
+  console.log(`pipeline         ${seconds.toFixed(1)} s = ${(datBytes / MB / seconds).toFixed(1)} MB/s (landing copy ${landSeconds.toFixed(1)} s included)`);
+  console.log(`processing only  ${(datBytes / MB / (seconds - landSeconds)).toFixed(1)} MB/s`);
+  console.log(`peak RSS         ${peakRss().toFixed(0)} MB (after generation: ${rssBefore.toFixed(0)} MB)`);
+  console.log(`silver Parquet   ${(silver / MB).toFixed(1)} MB (${pct(silver)} of .dat)`);
+  console.log(`gold Parquet     ${(gold / MB).toFixed(1)} MB (${pct(gold)} of .dat)`);
+  console.log(`rejects Parquet  ${(rejects / MB).toFixed(1)} MB (${pct(rejects)} of .dat)`);
+} finally {
+  if (!process.argv.includes('--keep')) rmSync(root, { recursive: true, force: true });
+}

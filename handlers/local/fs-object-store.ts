@@ -29,13 +29,9 @@ export class FsObjectStore implements ObjectStore {
     const file = this.layout.objectPath(ref.bucket, ref.key);
     const info = await stat(file).catch(() => undefined);
     if (!info?.isFile()) return undefined;
-    const { tap, digest } = md5Tap();
-    await pipeline(createReadStream(file), tap, async function* (source) {
-      for await (const _chunk of source) {
-        // drained for the hash
-      }
-    });
-    return { size: info.size, etag: digest() };
+    const hash = createHash('md5');
+    for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+    return { size: info.size, etag: hash.digest('hex') };
   }
 
   async read(ref: ObjectRef): Promise<Readable> {

@@ -24,7 +24,7 @@ export async function acquireWriterLock(lockFile: string): Promise<() => Promise
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = Number((await readFile(lockFile, 'utf8').catch(() => '')).trim());
       if (holder && holder !== process.pid && processAlive(holder)) {
-        throw new Error(`the lake is being written by process ${holder} (lock ${lockFile}); try again when it is done`);
+        throw new Error(`the lake is being written by process ${holder} (lock ${lockFile}); try again when it is done`, { cause: error });
       }
       await rm(lockFile, { force: true });
     }

@@ -14,12 +14,12 @@ WITH split_lines AS (
     strpos(line, ' |') > 0 OR strpos(line, '| ') > 0 OR strpos(line, chr(9)) > 0
       OR substr(line, 1, 1) = ' ' OR substr(line, length(line)) = ' ' AS padded
   FROM {{source_table}}
-  -- Blank lines and header lines are skipped, not rejected. The cheap strpos tests come first
-  -- so that the costly ones only run on the few candidate lines.
+  -- Blank lines and header lines are skipped, not rejected. CASE keeps the costly tests to the
+  -- few candidate lines: a blank line has no '|', a header names transaction_id.
   WHERE line IS NOT NULL
-    AND NOT (strpos(line, '|') = 0 AND trim(line, ' ' || chr(9)) = '')
-    AND NOT ((strpos(line, 'ransaction_id') > 0 OR strpos(line, 'RANSACTION_ID') > 0)
-             AND lower(replace(replace(line, ' ', ''), chr(9), '')) = {{header}})
+    AND CASE WHEN strpos(line, '|') = 0 THEN trim(line, ' ' || chr(9)) <> '' ELSE true END
+    AND CASE WHEN strpos(line, 'ransaction_id') > 0 OR strpos(line, 'RANSACTION_ID') > 0
+             THEN lower(replace(replace(line, ' ', ''), chr(9), '')) <> {{header}} ELSE true END
 ),
 trimmed AS (
   -- Fields are read only from lines of 12 fields: Trino fails on an out-of-range subscript.

@@ -1,0 +1,43 @@
+/** The bronze columns, in file order (DATA_CONTRACT.md). */
+export const COLUMNS = [
+  'transaction_id',
+  'transaction_ts',
+  'store_id',
+  'customer_id',
+  'product_id',
+  'product_category',
+  'quantity',
+  'unit_price',
+  'discount',
+  'total_amount',
+  'payment_method',
+  'currency',
+] as const;
+
+export const HEADER = COLUMNS.join('|');
+
+/** Field positions, for code that edits a line's fields. */
+export const COL = {
+  transactionId: 0,
+  transactionTs: 1,
+  storeId: 2,
+  customerId: 3,
+  productId: 4,
+  productCategory: 5,
+  quantity: 6,
+  unitPrice: 7,
+  discount: 8,
+  totalAmount: 9,
+  paymentMethod: 10,
+  currency: 11,
+} as const;
+
+/** Fields the contract lets be null in a valid line. */
+export const OPTIONAL_FIELDS: readonly number[] = [
+  COL.customerId,
+  COL.productCategory,
+  COL.discount,
+  COL.totalAmount,
+  COL.paymentMethod,
+  COL.currency,
+];

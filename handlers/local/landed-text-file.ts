@@ -9,14 +9,20 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 
-/** DuckDB's reader refuses longer lines; keep in step with `READER_MAX_LINE_BYTES`. */
+/** DuckDB's reader refuses longer lines. */
 export const READER_MAX_LINE_BYTES = 16 * 1024 * 1024;
+/**
+ * DuckDB's read buffer per thread. Its default is 16 × the line limit (256 MB), which two
+ * threads cannot get under the memory limit; it must hold at least one whole line.
+ */
+export const READER_BUFFER_BYTES = 2 * READER_MAX_LINE_BYTES;
 /** Lines longer than this are cut in the prepared copy and end in U+FFFD, so they are malformed. */
 export const MAX_LINE_BYTES = READER_MAX_LINE_BYTES - 64 * 1024;
 
 const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
 const REPLACEMENT = Buffer.from('\ufffd', 'utf8');
+const NEWLINE_BYTE = Buffer.from([NEWLINE]);
 
 export interface PreparedText {
   /** A glob-safe path for DuckDB to read. */
@@ -49,8 +55,14 @@ function lineIsClean(line: Buffer): boolean {
   return line.length <= MAX_LINE_BYTES && line.indexOf(0) < 0 && isUtf8(line) && !hasInnerCarriageReturn(line);
 }
 
-/** Feeds whole lines (without their LF) to a visitor; a chunk's tail waits for the next chunk. */
-async function forEachLineBlock(stream: Readable, onBlock: (block: Buffer, complete: boolean) => void | Promise<void>): Promise<void> {
+function stop(stream: Readable): void {
+  stream.destroy();
+}
+
+type BlockVisitor = (block: Buffer, complete: boolean) => boolean | void | Promise<boolean | void>;
+
+/** Feeds blocks of whole lines to a visitor until the stream ends or the visitor returns false. */
+async function forEachLineBlock(stream: Readable, onBlock: BlockVisitor): Promise<void> {
   let carry: Buffer = Buffer.alloc(0);
   for await (const chunk of stream as AsyncIterable<Buffer>) {
     const data = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
@@ -59,12 +71,12 @@ async function forEachLineBlock(stream: Readable, onBlock: (block: Buffer, compl
       carry = data;
       if (carry.length > MAX_LINE_BYTES) {
         // An endless line: hand over what we have, so memory stays bounded.
-        await onBlock(carry, false);
+        if ((await onBlock(carry, false)) === false) return stop(stream);
         carry = Buffer.alloc(0);
       }
       continue;
     }
-    await onBlock(data.subarray(0, lastNewline + 1), true);
+    if ((await onBlock(data.subarray(0, lastNewline + 1), true)) === false) return stop(stream);
     carry = Buffer.from(data.subarray(lastNewline + 1));
   }
   if (carry.length > 0) await onBlock(carry, true);
@@ -74,9 +86,8 @@ async function forEachLineBlock(stream: Readable, onBlock: (block: Buffer, compl
 async function needsRepair(file: string, gzip: boolean): Promise<boolean> {
   let dirty = false;
   await forEachLineBlock(open(file, gzip), (block, complete) => {
-    if (dirty) return;
-    if (!complete || block.indexOf(0) >= 0 || !isUtf8(block) || hasInnerCarriageReturn(block)) dirty = true;
-    else if (block.length > MAX_LINE_BYTES) dirty = hasLongLine(block);
+    dirty = !complete || !blockIsClean(block);
+    return !dirty;
   });
   return dirty;
 }
@@ -115,7 +126,7 @@ function blockIsClean(block: Buffer): boolean {
 }
 
 /** Below this size a dirty block is repaired line by line instead of being split again. */
-const LINE_BY_LINE_BYTES = 16 * 1024;
+const LINE_BY_LINE_BYTES = 4 * 1024;
 
 /**
  * Copies a block of whole lines, repairing the dirty ones. Clean halves are copied whole, so a
@@ -130,21 +141,23 @@ async function writeBlock(out: WriteStream, block: Buffer): Promise<number> {
   if (middle >= 0 && middle < block.length - 1) {
     return (await writeBlock(out, block.subarray(0, middle + 1))) + (await writeBlock(out, block.subarray(middle + 1)));
   }
+  // Few lines left: copy the clean runs between dirty lines whole.
   let repaired = 0;
+  let runStart = 0;
   let start = 0;
   while (start < block.length) {
     const end = block.indexOf(NEWLINE, start);
     const stop = end < 0 ? block.length : end;
     const line = block.subarray(start, stop);
-    if (lineIsClean(line)) {
-      await write(out, line);
-    } else {
-      await write(out, repairLine(line));
+    if (!lineIsClean(line)) {
+      if (start > runStart) await write(out, block.subarray(runStart, start));
+      await write(out, Buffer.concat([repairLine(line), NEWLINE_BYTE]));
       repaired++;
+      runStart = stop + 1;
     }
-    if (end >= 0) await write(out, Buffer.from([NEWLINE]));
     start = stop + 1;
   }
+  if (runStart < block.length) await write(out, block.subarray(runStart));
   return repaired;
 }
 
@@ -157,8 +170,7 @@ async function writeRepaired(file: string, gzip: boolean, target: string): Promi
       if (!complete) {
         // Only the first piece of an endless line is kept (marked), the rest is dropped.
         if (!partialLine) {
-          await write(out, repairLine(block));
-          await write(out, Buffer.from([NEWLINE]));
+          await write(out, Buffer.concat([repairLine(block), NEWLINE_BYTE]));
           repaired++;
         }
         partialLine = true;

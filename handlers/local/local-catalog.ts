@@ -8,7 +8,7 @@ import { identifier, literal, renderValue } from '../core/sql-template.ts';
 import { type Column, LAKE_TABLES, TABLE_COLUMNS, TABLE_LAYER } from '../core/tables.ts';
 import { PART_FILE } from './duckdb-engine.ts';
 import type { DuckDbSession } from './duckdb-session.ts';
-import { prepareLandedText, READER_MAX_LINE_BYTES } from './landed-text-file.ts';
+import { prepareLandedText, READER_BUFFER_BYTES, READER_MAX_LINE_BYTES } from './landed-text-file.ts';
 import type { LakeLayout } from './lake-layout.ts';
 
 interface CatalogState {
@@ -65,7 +65,7 @@ export class LocalCatalog implements Catalog {
     await this.session.run(
       `CREATE OR REPLACE VIEW ${tableName} AS SELECT line FROM read_csv(${renderValue(literal(prepared.path))},
         columns = {'line': 'VARCHAR'}, delim = chr(0), quote = '', escape = '', header = false,
-        auto_detect = false, strict_mode = false, max_line_size = ${READER_MAX_LINE_BYTES},
+        auto_detect = false, strict_mode = false, max_line_size = ${READER_MAX_LINE_BYTES}, buffer_size = ${READER_BUFFER_BYTES},
         compression = '${prepared.gzip ? 'gzip' : 'none'}')`,
     );
   }

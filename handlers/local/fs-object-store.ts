@@ -1,16 +1,24 @@
 // The object store port on a local folder: one folder per bucket, keys as relative paths.
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { constants as fsConstants } from 'node:fs';
+import { copyFile, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ObjectInfo, ObjectRef, ObjectStore } from '../core/ports.ts';
 import type { LakeLayout } from './lake-layout.ts';
 
-/** Hashes what flows through, like S3's ETag of a single-part upload (MD5 of the content). */
-function md5Tap(): { tap: Transform; digest: () => string; bytes: () => number } {
-  const hash = createHash('md5');
+/**
+ * The local ETag: a digest of the content, as S3's is for a single-part upload. SHA-256 rather
+ * than S3's MD5 because it runs about twice as fast here (CPU SHA extensions).
+ */
+const ETAG_HASH = 'sha256';
+/** Large reads keep per-chunk overhead out of multi-GB copies. */
+const CHUNK_BYTES = 4 * 1024 * 1024;
+
+function contentTap(): { tap: Transform; digest: () => string; bytes: () => number } {
+  const hash = createHash(ETAG_HASH);
   let bytes = 0;
   const tap = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
@@ -19,7 +27,17 @@ function md5Tap(): { tap: Transform; digest: () => string; bytes: () => number }
       callback(null, chunk);
     },
   });
-  return { tap, digest: () => hash.digest('hex'), bytes: () => bytes };
+  return { tap, digest: () => hash.digest('hex').slice(0, 32), bytes: () => bytes };
+}
+
+async function digestOf(file: string): Promise<ObjectInfo> {
+  const hash = createHash(ETAG_HASH);
+  let size = 0;
+  for await (const chunk of createReadStream(file, { highWaterMark: CHUNK_BYTES }) as AsyncIterable<Buffer>) {
+    hash.update(chunk);
+    size += chunk.length;
+  }
+  return { size, etag: hash.digest('hex').slice(0, 32) };
 }
 
 export class FsObjectStore implements ObjectStore {
@@ -29,15 +47,13 @@ export class FsObjectStore implements ObjectStore {
     const file = this.layout.objectPath(ref.bucket, ref.key);
     const info = await stat(file).catch(() => undefined);
     if (!info?.isFile()) return undefined;
-    const hash = createHash('md5');
-    for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-    return { size: info.size, etag: hash.digest('hex') };
+    return digestOf(file);
   }
 
   async read(ref: ObjectRef): Promise<Readable> {
     const file = this.layout.objectPath(ref.bucket, ref.key);
     await stat(file); // fail here, with the path, rather than inside a later pipe
-    return createReadStream(file);
+    return createReadStream(file, { highWaterMark: CHUNK_BYTES });
   }
 
   /** Writes to a temporary name first, so a reader never sees half an object. */
@@ -45,15 +61,33 @@ export class FsObjectStore implements ObjectStore {
     const file = this.layout.objectPath(ref.bucket, ref.key);
     await mkdir(path.dirname(file), { recursive: true });
     const partial = `${file}.${process.pid}.partial`;
-    const { tap, digest, bytes } = md5Tap();
+    const { tap, digest, bytes } = contentTap();
     try {
-      await pipeline(body, tap, createWriteStream(partial));
+      await pipeline(body, tap, createWriteStream(partial, { highWaterMark: CHUNK_BYTES }));
       await rename(partial, file);
     } catch (error) {
       await rm(partial, { force: true });
       throw error;
     }
     return { size: bytes(), etag: digest() };
+  }
+
+  /**
+   * Lands a local file: the kernel copies it (a reflink where the filesystem can) while its
+   * digest is read alongside, which is several times faster than streaming it through Node.
+   */
+  async importFile(ref: ObjectRef, source: string): Promise<ObjectInfo> {
+    const file = this.layout.objectPath(ref.bucket, ref.key);
+    await mkdir(path.dirname(file), { recursive: true });
+    const partial = `${file}.${process.pid}.partial`;
+    try {
+      const [, info] = await Promise.all([copyFile(source, partial, fsConstants.COPYFILE_FICLONE), digestOf(source)]);
+      await rename(partial, file);
+      return info;
+    } catch (error) {
+      await rm(partial, { force: true });
+      throw error;
+    }
   }
 
   async clearLocation(location: string): Promise<void> {

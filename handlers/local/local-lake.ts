@@ -1,8 +1,6 @@
 // Builds the local adapters around one lake folder and hands them to the pipeline core.
 import { appendFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { Readable } from 'node:stream';
-import { createReadStream } from 'node:fs';
 import type { Landing } from '../core/landing-event.ts';
 import type { LandingPorts } from '../core/handle-landings.ts';
 import { jsonLinesLog, type PipelineLog } from '../core/pipeline-log.ts';
@@ -92,6 +90,6 @@ export async function openLocalLake(options: LocalLakeOptions): Promise<LocalLak
 /** Lands a local file in bronze under its file name, as an upload to the bronze bucket would. */
 export async function landFile(lake: LocalLake, file: string, key = path.basename(file)): Promise<Landing> {
   const ref = { bucket: LOCAL_BUCKETS.bronze, key };
-  const written = await lake.store.write(ref, createReadStream(file) as Readable);
+  const written = await lake.store.importFile(ref, file);
   return { ref, size: written.size, etag: written.etag };
 }

@@ -3,36 +3,59 @@
 -- smallest raw line in byte order; across batches the first write wins, so ids already in gold
 -- (from any other batch) are not loaded again.
 -- Placeholders: {{silver_batch}} (this batch's silver rows), {{gold_table}}, {{batch_id}}.
-WITH ranked AS (
-  SELECT
-    *,
-    row_number() OVER (
-      PARTITION BY transaction_id
-      ORDER BY transaction_ts DESC, total_amount DESC, raw_line ASC
-    ) AS rank_in_batch
+-- Shape, for speed on both engines: only the few ids that repeat inside the batch are ranked
+-- (ranking every row sorts the whole batch), and the anti-joins are plain equi-joins (a
+-- correlated NOT EXISTS with an extra predicate makes DuckDB group the whole batch first).
+-- The silver source is named in each branch rather than in a shared CTE, which DuckDB would
+-- materialise.
+WITH repeated_ids AS (
+  SELECT transaction_id
   FROM {{silver_batch}}
   WHERE reject_reason IS NULL
+  GROUP BY transaction_id
+  HAVING count(*) > 1
+),
+winners AS (
+  SELECT
+    v.transaction_id, v.transaction_ts, v.store_id, v.customer_id, v.product_id, v.product_category,
+    v.quantity, v.unit_price, v.discount, v.total_amount, v.payment_method, v.currency, v.source_file
+  FROM {{silver_batch}} AS v
+  LEFT JOIN repeated_ids AS r ON r.transaction_id = v.transaction_id
+  WHERE v.reject_reason IS NULL AND r.transaction_id IS NULL
+  UNION ALL
+  SELECT
+    transaction_id, transaction_ts, store_id, customer_id, product_id, product_category,
+    quantity, unit_price, discount, total_amount, payment_method, currency, source_file
+  FROM (
+    SELECT
+      v.*,
+      row_number() OVER (
+        PARTITION BY v.transaction_id
+        ORDER BY v.transaction_ts DESC, v.total_amount DESC, v.raw_line ASC
+      ) AS rank_in_batch
+    FROM {{silver_batch}} AS v
+    JOIN repeated_ids AS r ON r.transaction_id = v.transaction_id
+    WHERE v.reject_reason IS NULL
+  ) AS ranked
+  WHERE rank_in_batch = 1
 )
 SELECT
-  transaction_id,
-  transaction_ts,
-  store_id,
-  customer_id,
-  product_id,
-  product_category,
-  quantity,
-  unit_price,
-  discount,
-  total_amount,
-  payment_method,
-  currency,
-  source_file,
-  CAST(transaction_ts AS DATE) AS transaction_date
-FROM ranked AS r
-WHERE rank_in_batch = 1
-  AND NOT EXISTS (
-    SELECT 1
-    FROM {{gold_table}} AS g
-    WHERE g.transaction_id = r.transaction_id
-      AND g.batch_id <> {{batch_id}}
-  )
+  w.transaction_id,
+  w.transaction_ts,
+  w.store_id,
+  w.customer_id,
+  w.product_id,
+  w.product_category,
+  w.quantity,
+  w.unit_price,
+  w.discount,
+  w.total_amount,
+  w.payment_method,
+  w.currency,
+  w.source_file,
+  CAST(w.transaction_ts AS DATE) AS transaction_date
+FROM winners AS w
+LEFT JOIN (
+  SELECT transaction_id FROM {{gold_table}} WHERE batch_id <> {{batch_id}}
+) AS g ON g.transaction_id = w.transaction_id
+WHERE g.transaction_id IS NULL

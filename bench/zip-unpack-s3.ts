@@ -7,13 +7,12 @@ import { createReadStream } from 'node:fs';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { S3Client } from '@aws-sdk/client-s3';
 import { S3ObjectStore } from '../handlers/aws/s3-object-store.ts';
 import { silentLog } from '../handlers/core/pipeline-log.ts';
 import { unpackZip } from '../handlers/core/zip-landing.ts';
 import { parseSize } from '../generator/size.ts';
 import { batchStream, planBatches } from '../generator/seed-batches.ts';
-import { writeZip } from '../generator/seed-zip.ts';
+import { writeZip } from '../generator/zip-writer.ts';
 
 const BUCKET = 'bench-bronze';
 const MB = 1024 * 1024;
@@ -64,14 +63,8 @@ async function main(): Promise<void> {
     });
     const zip = { bytes: zipBytes };
     console.log(`zip: ${(zipBytes / MB).toFixed(0)} MB compressed, ${(unpacked / MB).toFixed(0)} MB in ${members} members (generated in ${zipSeconds.toFixed(1)} s)`);
-    const client = new S3Client({
-      endpoint,
-      region: 'us-east-1',
-      forcePathStyle: true,
-      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-    });
+    const { s3rverClient } = await import('../test/helpers/s3rver.ts');
+    const client = s3rverClient(endpoint);
     const store = new S3ObjectStore(client);
 
     // 3. Land the zip, then unpack it, sampling RSS.

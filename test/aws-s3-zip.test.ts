@@ -7,7 +7,7 @@ import test from 'ava';
 import { S3ObjectStore } from '../handlers/aws/s3-object-store.ts';
 import { silentLog } from '../handlers/core/pipeline-log.ts';
 import { unpackZip, ZipRefusedError } from '../handlers/core/zip-landing.ts';
-import { writeZip, type ZipMember } from '../generator/seed-zip.ts';
+import { writeZip, type ZipMember } from '../generator/zip-writer.ts';
 import { type LocalS3, startS3rver } from './helpers/s3rver.ts';
 
 const BUCKET = 'zip-bronze';

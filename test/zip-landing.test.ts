@@ -19,7 +19,7 @@ const bronzeFiles = (lake: TestLake) => filesUnder(lake.lake.layout.bucketDir('b
 
 test('a zip with two .dat members and a README: two batches committed, the README skipped', async (t) => {
   const lake = await openTestLake(t);
-  const zip = zipArchive([
+  const zip = await zipArchive([
     { name: 'b.dat', data: datFile([line('TXN-B1'), line('TXN-A1', { customer_id: 'C-later' })]) },
     { name: 'README.txt', data: 'read me' },
     { name: 'a.dat', data: datFile([line('TXN-A1'), line('TXN-A2', { quantity: '0' })]), method: 'store' },
@@ -49,7 +49,7 @@ test('a zip with two .dat members and a README: two batches committed, the READM
 test('entries with ../ or an absolute path are refused and written nowhere; the others are processed', async (t) => {
   const lake = await openTestLake(t);
   const root = path.dirname(lake.lake.layout.root);
-  const zip = zipArchive([
+  const zip = await zipArchive([
     { name: '../evil.dat', data: datFile([line('TXN-EVIL1')]) },
     { name: '/tmp/procureflow-evil-absolute.dat', data: datFile([line('TXN-EVIL2')]) },
     { name: 'sub/../../evil2.dat', data: datFile([line('TXN-EVIL3')]) },
@@ -82,7 +82,7 @@ test('entries with ../ or an absolute path are refused and written nowhere; the 
 
 test('a zip bomb is refused with a clear error and nothing is landed', async (t) => {
   const lake = await openTestLake(t);
-  const zip = zipArchive([
+  const zip = await zipArchive([
     { name: 'ok.dat', data: datFile([line('TXN-1')]) },
     { name: 'zeros.dat', data: Buffer.alloc(50 * 1024 * 1024) },
   ]);
@@ -97,7 +97,7 @@ test('a zip bomb is refused with a clear error and nothing is landed', async (t)
 
 test('a zip whose members unpack past the total size limit is refused', async (t) => {
   const lake = await openTestLake(t, { zipLimits: { maxTotalBytes: 900, maxRatio: 200, maxEntries: 10 } });
-  const zip = zipArchive([
+  const zip = await zipArchive([
     { name: 'a.dat', data: datFile([line('TXN-1'), line('TXN-2'), line('TXN-3'), line('TXN-4'), line('TXN-5'), line('TXN-6'), line('TXN-7')]), method: 'store' },
     { name: 'b.dat', data: datFile([line('TXN-8')]), method: 'store' },
   ]);
@@ -109,7 +109,7 @@ test('a zip whose members unpack past the total size limit is refused', async (t
 
 test('a corrupt zip fails with a clear message; the next landing of the event still runs', async (t) => {
   const lake = await openTestLake(t);
-  const good = zipArchive([{ name: 'a.dat', data: datFile([line('TXN-1')]) }]);
+  const good = await zipArchive([{ name: 'a.dat', data: datFile([line('TXN-1')]) }]);
   const corrupt = Buffer.concat([good.subarray(0, 40), Buffer.from('this is not the rest of a zip')]);
   const results = await deliver(lake, [await landContent(lake, 'broken.zip', corrupt), await landContent(lake, 'after.dat', datFile([line('TXN-2')]))]);
   t.deepEqual(

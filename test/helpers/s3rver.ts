@@ -53,6 +53,19 @@ export interface LocalS3 {
   close(): Promise<void>;
 }
 
+/** An SDK v3 client for an s3rver endpoint: path-style, dummy credentials. */
+export function s3rverClient(endpoint: string): S3Client {
+  return new S3Client({
+    endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    // s3rver does not speak the newer default checksums on every request.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+}
+
 export async function startS3rver(buckets: string[], options: { directory?: string } = {}): Promise<LocalS3> {
   letS3rverPageListings();
   const directory = await mkdtemp(path.join(options.directory ?? tmpdir(), 'procureflow-s3rver-'));
@@ -67,15 +80,7 @@ export async function startS3rver(buckets: string[], options: { directory?: stri
   const endpoint = `http://127.0.0.1:${port}`;
   const clients: S3Client[] = [];
   const newClient = (): S3Client => {
-    const client = new S3Client({
-      endpoint,
-      region: 'us-east-1',
-      forcePathStyle: true,
-      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-      // s3rver does not speak the newer default checksums on every request.
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-    });
+    const client = s3rverClient(endpoint);
     clients.push(client);
     return client;
   };

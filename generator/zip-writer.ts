@@ -1,4 +1,4 @@
-// A streaming zip writer for seeding `.zip` landings (and for tests and benches): members are
+// A streaming zip writer for `.zip` landings (tests, benches and seeding): members are
 // deflated (or stored) straight from their streams into the file, sizes and CRCs go into data
 // descriptors and the central directory, so no member is ever held in memory. Classic zip only
 // (no zip64): every member and the archive must stay under 4 GiB.

@@ -15,7 +15,7 @@ import { acquireWriterLock } from './writer-lock.ts';
 
 export const DEFAULT_LAKE_DIR = '.lake';
 /** DuckDB's share; Node, buffers and Parquet writers take the rest of a ~1 GB process. */
-export const DEFAULT_MEMORY_LIMIT = '500MB';
+export const DEFAULT_MEMORY_LIMIT = '400MB';
 
 export interface LocalLakeOptions {
   root: string;

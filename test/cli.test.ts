@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import test, { type ExecutionContext } from 'ava';
+import { startS3rver } from './helpers/s3rver.ts';
 
 const BIN = fileURLToPath(new URL('../bin/procureflow.js', import.meta.url));
 const HEADER = 'transaction_id|transaction_ts|store_id|customer_id|product_id|product_category|quantity|unit_price|discount|total_amount|payment_method|currency';
@@ -142,4 +144,22 @@ test('generate writes the requested files deterministically; demo prints the rep
   t.regex(demo.stdout, /retail-0001\.dat +[\d,]+ +[\d,]+ +[\d,]+ +[\d,]+ +ok/);
   t.notRegex(demo.stdout, /BROKEN/);
   t.regex(demo.stdout, /│█+/);
+});
+
+test('seed lands generated objects on an S3 endpoint; the same command again skips them', async (t) => {
+  const s3 = await startS3rver(['bronze']);
+  t.teardown(() => s3.close());
+  const args = ['seed', '--bucket', 'bronze', '--prefix', 'landing/', '--size', '1MB', '--batch-size', '256KB', '--endpoint', s3.endpoint];
+  const env = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' };
+  const first = await procureflow(args, env);
+  t.is(first.code, 0, first.stderr);
+  t.regex(first.stdout, /seeded s3:\/\/bronze\/landing\/: 4 objects, .*\(4 uploaded, 0 already landed\)/);
+  const listed = await s3.client.send(new ListObjectsV2Command({ Bucket: 'bronze', Prefix: 'landing/' }));
+  t.deepEqual(
+    (listed.Contents ?? []).map((object) => object.Key).sort(),
+    ['landing/_manifest.json', 'landing/transactions-00001.dat', 'landing/transactions-00002.dat', 'landing/transactions-00003.dat', 'landing/transactions-00004.dat'],
+  );
+  const again = await procureflow(args, env);
+  t.is(again.code, 0, again.stderr);
+  t.regex(again.stdout, /\(0 uploaded, 4 already landed\)/);
 });

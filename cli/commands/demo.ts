@@ -9,7 +9,7 @@ import { ingestFiles } from '../ingest-files.ts';
 import { withLakeOption } from '../lake-option.ts';
 import { byteProgress } from '../progress.ts';
 import { formatBarChart, formatBytes, formatResult, formatTable } from '../report.ts';
-import { parseInteger, parsePositiveInt } from './generate.ts';
+import { integerOption } from '../integer-option.ts';
 
 const MB = 1024 * 1024;
 
@@ -23,8 +23,8 @@ export function registerDemoCommand(program: Command): void {
       .option('--seed <n>', 'random seed', '7'),
   ).action(async (options: { lake?: string; size: string; files: string; seed: string }) => {
     const sizeBytes = parseSize(options.size);
-    const seed = parseInteger(options.seed, '--seed');
-    const fileCount = parsePositiveInt(options.files, '--files');
+    const seed = integerOption(options.seed, '--seed');
+    const fileCount = integerOption(options.files, '--files', 1);
     const lake = await openLocalLake({ root: resolveLakeDir(options.lake), write: true });
     const out = process.stdout;
     try {

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { generateDataset, parseSize } from '../../generator/generate.ts';
 import { byteProgress } from '../progress.ts';
+import { integerOption } from '../integer-option.ts';
 import { formatBytes } from '../report.ts';
 
 export function registerGenerateCommand(program: Command): void {
@@ -18,8 +19,8 @@ export function registerGenerateCommand(program: Command): void {
       const started = Date.now();
       const files = await generateDataset({
         sizeBytes,
-        files: parsePositiveInt(options.files, '--files'),
-        seed: parseInteger(options.seed, '--seed'),
+        files: integerOption(options.files, '--files', 1),
+        seed: integerOption(options.seed, '--seed'),
         outDir: options.out,
         onProgress: (done) => progress.update(done),
       }).finally(() => progress.stop());
@@ -28,15 +29,4 @@ export function registerGenerateCommand(program: Command): void {
       for (const file of files) process.stdout.write(`${file.path}\t${formatBytes(file.bytes)}\t${file.lines} lines\n`);
       process.stdout.write(`${files.length} files, ${formatBytes(bytes)} in ${seconds.toFixed(1)} s (${(bytes / 1024 / 1024 / seconds).toFixed(0)} MB/s)\n`);
     });
-}
-
-export function parseInteger(text: string, flag: string): number {
-  if (!/^-?\d+$/.test(text)) throw new Error(`${flag} must be an integer, got ${JSON.stringify(text)}`);
-  return Number(text);
-}
-
-export function parsePositiveInt(text: string, flag: string): number {
-  const value = parseInteger(text, flag);
-  if (value < 1) throw new Error(`${flag} must be at least 1, got ${value}`);
-  return value;
 }

@@ -1,18 +1,7 @@
+import { BRONZE_COLUMNS } from '../handlers/core/tables.ts';
+
 /** The bronze columns, in file order (DATA_CONTRACT.md). */
-export const COLUMNS = [
-  'transaction_id',
-  'transaction_ts',
-  'store_id',
-  'customer_id',
-  'product_id',
-  'product_category',
-  'quantity',
-  'unit_price',
-  'discount',
-  'total_amount',
-  'payment_method',
-  'currency',
-] as const;
+export const COLUMNS = BRONZE_COLUMNS;
 
 export const HEADER = COLUMNS.join('|');
 

@@ -7,6 +7,22 @@ export interface Column {
   type: 'string' | 'int' | 'timestamp' | 'date' | 'decimal(12,2)';
 }
 
+/** The bronze file's columns, in order (DATA_CONTRACT.md); the generator writes them too. */
+export const BRONZE_COLUMNS = [
+  'transaction_id',
+  'transaction_ts',
+  'store_id',
+  'customer_id',
+  'product_id',
+  'product_category',
+  'quantity',
+  'unit_price',
+  'discount',
+  'total_amount',
+  'payment_method',
+  'currency',
+] as const;
+
 const typedTransaction: Column[] = [
   { name: 'transaction_id', type: 'string' },
   { name: 'transaction_ts', type: 'timestamp' },
@@ -54,4 +70,4 @@ export const TABLE_LAYER: Record<LakeTable, 'silver' | 'gold'> = {
 };
 
 /** The bronze header line, lower case, as the silver SELECT compares it. */
-export const HEADER_LINE = typedTransaction.map((column) => column.name).join('|');
+export const HEADER_LINE = BRONZE_COLUMNS.join('|');

@@ -18,8 +18,9 @@ WITH split_lines AS (
   -- few candidate lines: a blank line has no '|', a header names transaction_id.
   WHERE line IS NOT NULL
     AND CASE WHEN strpos(line, '|') = 0 THEN trim(line, ' ' || chr(9)) <> '' ELSE true END
+    -- (a byte-order mark before the header, as Windows tools write it, is ignored too)
     AND CASE WHEN strpos(line, 'ransaction_id') > 0 OR strpos(line, 'RANSACTION_ID') > 0
-             THEN lower(replace(replace(line, ' ', ''), chr(9), '')) <> {{header}} ELSE true END
+             THEN lower(replace(replace(replace(line, ' ', ''), chr(9), ''), chr(65279), '')) <> {{header}} ELSE true END
 ),
 trimmed AS (
   -- Fields are read only from lines of 12 fields: Trino fails on an out-of-range subscript.

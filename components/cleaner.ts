@@ -247,6 +247,19 @@ export interface CleanerArgs {
   dockerfile: string;
 }
 
+/** The part every cleaner alarm shares: fire on a single occurrence in five minutes, tell the topic. */
+export function alertOnAnyOccurrence(topicArn: pulumi.Input<string>) {
+  return {
+    period: 300,
+    evaluationPeriods: 1,
+    threshold: 0,
+    comparisonOperator: 'GreaterThanThreshold',
+    treatMissingData: 'notBreaching',
+    alarmActions: [topicArn],
+    okActions: [topicArn],
+  };
+}
+
 export class Cleaner extends pulumi.ComponentResource {
   readonly repository: aws.ecr.Repository;
   readonly image: awsx.ecr.Image;
@@ -436,13 +449,7 @@ export class Cleaner extends pulumi.ComponentResource {
         metricName: 'ApproximateNumberOfMessagesVisible',
         dimensions: { QueueName: this.deadLetterQueue.name },
         statistic: 'Maximum',
-        period: 300,
-        evaluationPeriods: 1,
-        threshold: 0,
-        comparisonOperator: 'GreaterThanThreshold',
-        treatMissingData: 'notBreaching',
-        alarmActions: [this.alarmTopic.arn],
-        okActions: [this.alarmTopic.arn],
+        ...alertOnAnyOccurrence(this.alarmTopic.arn),
       },
       childOpts,
     );
@@ -455,13 +462,7 @@ export class Cleaner extends pulumi.ComponentResource {
         metricName: 'Errors',
         dimensions: { FunctionName: this.function.name },
         statistic: 'Sum',
-        period: 300,
-        evaluationPeriods: 1,
-        threshold: 0,
-        comparisonOperator: 'GreaterThanThreshold',
-        treatMissingData: 'notBreaching',
-        alarmActions: [this.alarmTopic.arn],
-        okActions: [this.alarmTopic.arn],
+        ...alertOnAnyOccurrence(this.alarmTopic.arn),
       },
       childOpts,
     );

@@ -1,4 +1,6 @@
 // Re-deliveries, re-landings and crashes between steps leave the lake as one clean run would.
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
 import test from 'ava';
 import { BATCH_STEPS, type BatchStep } from '../handlers/core/process-batch.ts';
 import { assertBalance, datFile, deliver, goldRow, goldRows, ingest, lakeContents, landContent, line, openTestLake, reopenTestLake, type TestLake } from './helpers/local-lake.ts';
@@ -60,6 +62,13 @@ test('the same key landed again with other content is a new batch; the first bat
   await assertBalance(t, lake, second, 2);
   const [silver] = await lake.lake.session.rows('SELECT count(*) AS n, count(DISTINCT batch_id) AS batches FROM procureflow_db.raw_transactions');
   t.deepEqual(silver, { n: 5, batches: 2 });
+  // Bronze never loses the replaced bytes: the first content is kept as a version.
+  const bronze = lake.lake.layout.bucketDir('bronze');
+  const versions = await readdir(path.join(lake.lake.layout.root, '_versions', 'bronze'));
+  t.is(versions.length, 1);
+  t.regex(versions[0] ?? '', /^daily\.dat@[0-9a-f]{32}$/);
+  t.is(await readFile(path.join(lake.lake.layout.root, '_versions', 'bronze', versions[0] ?? ''), 'utf8'), DAY1);
+  t.not(await readFile(path.join(bronze, 'daily.dat'), 'utf8'), DAY1);
 });
 
 async function cleanRun(t: Parameters<typeof openTestLake>[0]): Promise<{ lake: TestLake; figures: unknown[] }> {

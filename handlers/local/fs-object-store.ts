@@ -64,7 +64,7 @@ export class FsObjectStore implements ObjectStore {
     const { tap, digest, bytes } = contentTap();
     try {
       await pipeline(body, tap, createWriteStream(partial, { highWaterMark: CHUNK_BYTES }));
-      await rename(partial, file);
+      await this.putInPlace(ref, partial, file, { size: bytes(), etag: digest() });
     } catch (error) {
       await rm(partial, { force: true });
       throw error;
@@ -82,12 +82,32 @@ export class FsObjectStore implements ObjectStore {
     const partial = `${file}.${process.pid}.partial`;
     try {
       const [, info] = await Promise.all([copyFile(source, partial, fsConstants.COPYFILE_FICLONE), digestOf(source)]);
-      await rename(partial, file);
+      await this.putInPlace(ref, partial, file, info);
       return info;
     } catch (error) {
       await rm(partial, { force: true });
       throw error;
     }
+  }
+
+  /**
+   * Moves a fully written object into place. Like the versioned bronze bucket in the cloud, an
+   * object replaced by other content is kept, under `_versions/<bucket>/<key>@<etag>`; the same
+   * content landed again leaves the object as it was.
+   */
+  private async putInPlace(ref: ObjectRef, partial: string, file: string, info: ObjectInfo): Promise<void> {
+    const previous = await stat(file).catch(() => undefined);
+    if (previous?.isFile()) {
+      const old = await digestOf(file);
+      if (old.etag === info.etag && old.size === info.size) {
+        await rm(partial, { force: true });
+        return;
+      }
+      const kept = path.join(this.layout.root, '_versions', ref.bucket, `${ref.key}@${old.etag}`);
+      await mkdir(path.dirname(kept), { recursive: true });
+      await rename(file, kept);
+    }
+    await rename(partial, file);
   }
 
   async clearLocation(location: string): Promise<void> {

@@ -64,12 +64,13 @@ export class FsObjectStore implements ObjectStore {
     const { tap, digest, bytes } = contentTap();
     try {
       await pipeline(body, tap, createWriteStream(partial, { highWaterMark: CHUNK_BYTES }));
-      await this.putInPlace(ref, partial, file, { size: bytes(), etag: digest() });
+      const info = { size: bytes(), etag: digest() };
+      await this.putInPlace(ref, partial, file, info);
+      return info;
     } catch (error) {
       await rm(partial, { force: true });
       throw error;
     }
-    return { size: bytes(), etag: digest() };
   }
 
   /**

@@ -1,4 +1,5 @@
 // A `.dat.gz` landing is read compressed, as Athena reads it: same lines, same rules.
+import { readdir } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import test from 'ava';
 import { datFile, goldRow, goldRows, ingest, line, openTestLake, rejectRows } from './helpers/local-lake.ts';
@@ -25,4 +26,6 @@ test('a gzipped .dat with bytes that are not UTF-8 is repaired line by line, lik
     (await rejectRows(lake)).map((row) => [row.reason, row.raw_line]),
     [['malformed', 'b\ufffd|']],
   );
+  // The repaired copy is work data: it goes once the batch is committed.
+  t.deepEqual((await readdir(lake.lake.layout.workDir)).filter((name) => name.startsWith('bronze_')), []);
 });

@@ -191,6 +191,11 @@ async function writeRepaired(file: string, gzip: boolean, target: string): Promi
   return repaired;
 }
 
+/** Removes what `prepareLandedText` left for `name`. */
+export async function removePreparedText(workDir: string, name: string): Promise<void> {
+  await Promise.all([rm(path.join(workDir, `${name}.dat`), { force: true }), rm(path.join(workDir, `${name}.dat.gz`), { force: true })]);
+}
+
 /** Gives DuckDB a readable path for a landed file under `workDir/<name>`. */
 export async function prepareLandedText(file: string, workDir: string, name: string): Promise<PreparedText> {
   const gzip = /\.gz$/i.test(file);

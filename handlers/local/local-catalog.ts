@@ -8,7 +8,7 @@ import { identifier, literal, renderValue } from '../core/sql-template.ts';
 import { type Column, LAKE_TABLES, TABLE_COLUMNS, TABLE_LAYER } from '../core/tables.ts';
 import { PART_FILE } from './duckdb-engine.ts';
 import type { DuckDbSession } from './duckdb-session.ts';
-import { prepareLandedText, READER_BUFFER_BYTES, READER_MAX_LINE_BYTES } from './landed-text-file.ts';
+import { prepareLandedText, READER_BUFFER_BYTES, READER_MAX_LINE_BYTES, removePreparedText } from './landed-text-file.ts';
 import type { LakeLayout } from './lake-layout.ts';
 
 interface CatalogState {
@@ -73,6 +73,8 @@ export class LocalCatalog implements Catalog {
   async dropWorkTable(tableName: string): Promise<void> {
     identifier(tableName);
     await this.session.run(`DROP VIEW IF EXISTS ${tableName}`);
+    // A landed file's prepared copy (or link) goes with its table.
+    await removePreparedText(this.layout.workDir, tableName);
   }
 
   async registerPartition(table: LakeTable, batchId: string, parameters: Record<string, string> = {}): Promise<void> {

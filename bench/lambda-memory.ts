@@ -27,6 +27,22 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 
+/** What Athena would answer to the core's three figures queries for a batch of `lines` lines (10 rejected). */
+function figuresResultSet(sql: string, lines: number) {
+  const [names, values] = sql.includes('AS lines')
+    ? [['lines', 'rejected'], [String(lines), '10']]
+    : sql.includes('AS loaded')
+      ? [['loaded'], [String(lines - 10)]]
+      : [['reason', 'n'], ['malformed', '10']];
+  const row = (cells: string[]) => ({ Data: cells.map((VarCharValue) => ({ VarCharValue })) });
+  return {
+    ResultSet: {
+      ResultSetMetadata: { ColumnInfo: names.map((Name) => ({ Name, Type: Name === 'reason' ? 'varchar' : 'bigint' })) },
+      Rows: [row(names), row(values)],
+    },
+  };
+}
+
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BUNDLE = path.join(ROOT, 'dist', 'lambda', 'index.mjs');
 const run = promisify(execFile);
@@ -80,14 +96,7 @@ async function runCase(size: number): Promise<void> {
   });
   ma.on(GetQueryExecutionCommand).callsFake(() => ({ QueryExecution: { Status: { State: 'SUCCEEDED', SubmissionDateTime: new Date() } } }));
   ma.on(GetQueryResultsCommand).callsFake((input) => {
-    const sql = queries.get(String(input.QueryExecutionId)) ?? '';
-    const [names, values] = sql.includes('AS lines')
-      ? [['lines', 'rejected'], [String(lines), '10']]
-      : sql.includes('AS loaded')
-        ? [['loaded'], [String(lines - 10)]]
-        : [['reason', 'n'], ['malformed', '10']];
-    const row = (cells: string[]) => ({ Data: cells.map((VarCharValue) => ({ VarCharValue })) });
-    return { ResultSet: { ResultSetMetadata: { ColumnInfo: names.map((Name) => ({ Name, Type: Name === 'reason' ? 'varchar' : 'bigint' })) }, Rows: [row(names), row(values)] } };
+    return figuresResultSet(queries.get(String(input.QueryExecutionId)) ?? '', lines);
   });
   const metrics = new Metrics({ namespace: 'Bench', serviceName: 'cleaner' });
   metrics.publishStoredMetrics = () => {
@@ -155,14 +164,7 @@ function fakeAwsServer(size: number) {
       case 'AmazonAthena.GetQueryExecution':
         return json(res, 200, { QueryExecution: { Status: { State: 'SUCCEEDED', SubmissionDateTime: Date.now() / 1000 } } });
       case 'AmazonAthena.GetQueryResults': {
-        const sql = queries.get(String(input.QueryExecutionId)) ?? '';
-        const [names, values] = sql.includes('AS lines')
-          ? [['lines', 'rejected'], [String(lines), '10']]
-          : sql.includes('AS loaded')
-            ? [['loaded'], [String(lines - 10)]]
-            : [['reason', 'n'], ['malformed', '10']];
-        const row = (cells: string[]) => ({ Data: cells.map((VarCharValue) => ({ VarCharValue })) });
-        return json(res, 200, { ResultSet: { ResultSetMetadata: { ColumnInfo: names.map((Name) => ({ Name, Type: Name === 'reason' ? 'varchar' : 'bigint' })) }, Rows: [row(names), row(values)] } });
+        return json(res, 200, figuresResultSet(queries.get(String(input.QueryExecutionId)) ?? '', lines));
       }
       default:
         return json(res, 200, {});

@@ -1,9 +1,11 @@
 // Local pipeline throughput and memory: .dat → silver + gold + rejects on DuckDB.
-// Usage: npx tsx bench/pipeline.ts [SIZE=1GB] [FILES=4] [--keep]
-// Prints MB/s of input, peak RSS of this process (VmHWM) and the Parquet sizes against the .dat.
+// Usage: npx tsx bench/pipeline.ts [SIZE=1GB] [FILES=4] [--keep] [--no-baselines]
+// Prints MB/s of input, peak RSS of this process (VmHWM) and the Parquet sizes against the .dat,
+// then the same input through the reference copies of ./copy-baselines.ts, side by side.
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { generateDataset, parseSize } from '../generator/generate.ts';
+import { measureCopyBaselines } from './copy-baselines.ts';
 import { handleLanding } from '../handlers/core/handle-landings.ts';
 import { silentLog } from '../handlers/core/pipeline-log.ts';
 import { landFile, openLocalLake } from '../handlers/local/local-lake.ts';
@@ -48,6 +50,18 @@ try {
   console.log(`silver Parquet   ${(silver / MB).toFixed(1)} MB (${pct(silver)} of .dat)`);
   console.log(`gold Parquet     ${(gold / MB).toFixed(1)} MB (${pct(gold)} of .dat)`);
   console.log(`rejects Parquet  ${(rejects / MB).toFixed(1)} MB (${pct(rejects)} of .dat)`);
+  if (!process.argv.includes('--no-baselines')) {
+    // After the pipeline, so that its peak RSS above is its own.
+    const copies = await measureCopyBaselines(
+      generated.map((file) => file.path),
+      path.join(root, 'baselines'),
+    );
+    const rate = (secs: number) => `${(datBytes / MB / secs).toFixed(1)} MB/s`;
+    console.log(`same input, same DuckDB settings:`);
+    console.log(`  plain typed COPY to Parquet (the issue's baseline)      ${rate(copies.baselineSeconds)}`);
+    console.log(`  silver + gold Parquet with no rule (the contract floor)  ${rate(copies.floorSeconds)}`);
+    console.log(`  pipeline                                                 ${rate(seconds)}`);
+  }
 } finally {
   if (!process.argv.includes('--keep')) rmSync(root, { recursive: true, force: true });
 }

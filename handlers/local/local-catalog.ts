@@ -15,7 +15,8 @@ interface CatalogState {
   tables: Record<string, { partitions: Record<string, { parameters: Record<string, string> }> }>;
 }
 
-const DUCKDB_TYPES: Record<Column['type'], string> = {
+/** Glue column types as DuckDB spells them. */
+export const DUCKDB_TYPES: Record<Column['type'], string> = {
   string: 'VARCHAR',
   int: 'INTEGER',
   timestamp: 'TIMESTAMP',

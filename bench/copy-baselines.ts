@@ -6,7 +6,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { literal, renderValue } from '../handlers/core/sql-template.ts';
-import { TABLE_COLUMNS } from '../handlers/core/tables.ts';
+import { TYPED_COLUMNS } from '../handlers/core/tables.ts';
 import { DUCKDB_TYPES } from '../handlers/local/local-catalog.ts';
 import { DuckDbSession, defaultDuckDbThreads } from '../handlers/local/duckdb-session.ts';
 import { DEFAULT_MEMORY_LIMIT } from '../handlers/local/local-lake.ts';
@@ -16,8 +16,7 @@ export interface CopyTimings {
   floorSeconds: number;
 }
 
-const typedColumns = TABLE_COLUMNS.cleaned_transactions.filter((column) => column.name !== 'source_file' && column.name !== 'transaction_date');
-const readerColumns = `{${typedColumns.map((column) => `'${column.name}': '${DUCKDB_TYPES[column.type]}'`).join(', ')}}`;
+const readerColumns = `{${TYPED_COLUMNS.map((column) => `'${column.name}': '${DUCKDB_TYPES[column.type]}'`).join(', ')}}`;
 
 async function timed(run: () => Promise<void>): Promise<number> {
   const started = performance.now();
@@ -33,7 +32,8 @@ export async function measureCopyBaselines(files: string[], workDir: string): Pr
   // Lines DuckDB's reader cannot type (dirt, bad bytes) are skipped: the references do no cleaning.
   const read = (file: string) =>
     `read_csv(${renderValue(literal(file))}, delim = '|', quote = '', escape = '', header = true, auto_detect = false, columns = ${readerColumns}, ignore_errors = true)`;
-  const rawLine = `concat_ws('|', ${typedColumns.map((column) => column.name).join(', ')})`;
+  // The typed values joined again: a line of the same shape and length as the raw one.
+  const rawLine = `concat_ws('|', ${TYPED_COLUMNS.map((column) => column.name).join(', ')})`;
   try {
     let baselineSeconds = 0;
     let floorSeconds = 0;

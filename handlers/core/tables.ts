@@ -23,7 +23,8 @@ export const BRONZE_COLUMNS = [
   'currency',
 ] as const;
 
-const typedTransaction: Column[] = [
+/** The 12 contract columns with their typed (gold) types; silver and gold both start with them. */
+export const TYPED_COLUMNS: Column[] = [
   { name: 'transaction_id', type: 'string' },
   { name: 'transaction_ts', type: 'timestamp' },
   { name: 'store_id', type: 'int' },
@@ -41,13 +42,13 @@ const typedTransaction: Column[] = [
 /** Data columns of each lake table, in file order; `batch_id` is the partition key of all three. */
 export const TABLE_COLUMNS: Record<LakeTable, Column[]> = {
   raw_transactions: [
-    ...typedTransaction,
+    ...TYPED_COLUMNS,
     { name: 'raw_line', type: 'string' },
     { name: 'reject_reason', type: 'string' },
     { name: 'source_file', type: 'string' },
   ],
   cleaned_transactions: [
-    ...typedTransaction,
+    ...TYPED_COLUMNS,
     { name: 'source_file', type: 'string' },
     { name: 'transaction_date', type: 'date' },
   ],

@@ -125,6 +125,22 @@ export class GlueCatalog implements Catalog {
     }
   }
 
+  /** Silver and rejects first, gold last: the gold partition is the commit readers see. */
+  async commitBatch(batchId: string, parameters: Record<string, string>): Promise<void> {
+    await this.registerPartition('raw_transactions', batchId);
+    await this.registerPartition('rejected_transactions', batchId);
+    await this.registerPartition('cleaned_transactions', batchId, parameters);
+  }
+
+  async committedBatch(batchId: string): Promise<Record<string, string> | undefined> {
+    return this.partitionParameters('cleaned_transactions', batchId);
+  }
+
+  /** The FIFO queue's single message group already makes the cleaner the only gold writer. */
+  async withGoldTurn<T>(run: () => Promise<T>): Promise<T> {
+    return run();
+  }
+
   async registerPartition(table: LakeTable, batchId: string, parameters: Record<string, string> = {}): Promise<void> {
     const input = await this.partitionInput(table, batchId, parameters);
     try {

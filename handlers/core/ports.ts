@@ -37,10 +37,22 @@ export interface Catalog {
   registerLandedFile(tableName: string, ref: ObjectRef): Promise<void>;
   /** Drops a work table (metadata only; its data is cleared separately). */
   dropWorkTable(tableName: string): Promise<void>;
-  /** Makes a batch's partition of a lake table visible to readers; registering twice is a no-op. */
-  registerPartition(table: LakeTable, batchId: string, parameters?: Record<string, string>): Promise<void>;
-  /** The parameters of a registered partition, or undefined when the partition is not registered. */
-  partitionParameters(table: LakeTable, batchId: string): Promise<Record<string, string> | undefined>;
+  /**
+   * The commit: makes the batch's silver, rejects and gold partitions visible to readers, with
+   * `parameters` (the batch figures) on the gold partition. Committing twice is a no-op.
+   * Locally the three become visible in one atomic step; on Glue, which has no multi-table
+   * transaction, gold is registered last and is the commit that readers and re-deliveries see.
+   */
+  commitBatch(batchId: string, parameters: Record<string, string>): Promise<void>;
+  /** The parameters of a committed batch, or undefined when the batch is not committed. */
+  committedBatch(batchId: string): Promise<Record<string, string> | undefined>;
+  /**
+   * Runs the steps that read gold and then commit as the lake's only gold writer, on the
+   * catalog's latest state: first-write-wins dedupe is only right if no other batch commits gold
+   * between the read and the commit. Locally a lake-wide lock; in the cloud the FIFO queue's one
+   * message group already gives one writer at a time, so it just runs.
+   */
+  withGoldTurn<T>(run: () => Promise<T>): Promise<T>;
 }
 
 export interface StepContext {

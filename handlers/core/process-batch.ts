@@ -25,12 +25,10 @@ export interface BatchPorts {
 export const BATCH_STEPS = [
   'register_landed_file',
   'silver',
-  'gold',
   'rejects',
+  'gold',
   'figures',
-  'commit_silver',
-  'commit_rejects',
-  'commit_gold',
+  'commit',
   'cleanup',
 ] as const;
 export type BatchStep = (typeof BATCH_STEPS)[number];
@@ -48,11 +46,14 @@ export async function processBatch(landing: Landing, ports: BatchPorts): Promise
   if (!info) throw new Error(`${sourceFile}: the landed object does not exist`);
   const batchId = batchIdFor(landing.ref, info.etag);
 
-  const committed = await catalog.partitionParameters('cleaned_transactions', batchId);
-  if (committed) {
+  const alreadyCommitted = async (): Promise<BatchResult | undefined> => {
+    const committed = await catalog.committedBatch(batchId);
+    if (!committed) return undefined;
     log.info('batch already committed, skipped', { batchId, sourceFile });
     return { status: 'already_committed', figures: figuresFromParameters(committed), batchId, sourceFile };
-  }
+  };
+  const earlier = await alreadyCommitted();
+  if (earlier) return earlier;
 
   const step = async <T>(name: BatchStep, run: () => Promise<T>): Promise<T> => {
     try {
@@ -84,51 +85,58 @@ export async function processBatch(landing: Landing, ports: BatchPorts): Promise
     source_file: literal(sourceFile),
     header: literal(HEADER_LINE),
   });
-  await materialize('gold', 'cleaned_transactions', work.gold, sql.gold, {
-    silver_batch: identifier(work.silver),
-    gold_table: identifier(catalog.tableName('cleaned_transactions')),
-    batch_id: literal(batchId),
-  });
   await materialize('rejects', 'rejected_transactions', work.rejects, sql.rejects, {
     silver_batch: identifier(work.silver),
   });
 
-  const figures = await step('figures', async () => {
-    const [silverCounts, goldCounts, reasons, silverBytes, goldBytes, rejectBytes] = await Promise.all([
-      engine.query(`SELECT count(*) AS lines, count(reject_reason) AS rejected FROM ${work.silver}`, context('figures')),
-      engine.query(`SELECT count(*) AS loaded FROM ${work.gold}`, context('figures')),
-      engine.query(
-        `SELECT reject_reason AS reason, count(*) AS n FROM ${work.silver} WHERE reject_reason IS NOT NULL GROUP BY reject_reason`,
-        context('figures'),
-      ),
-      store.sizeOfLocation(location('raw_transactions')),
-      store.sizeOfLocation(location('cleaned_transactions')),
-      store.sizeOfLocation(location('rejected_transactions')),
-    ]);
-    const lines = Number(silverCounts[0]?.lines ?? 0);
-    const rejected = Number(silverCounts[0]?.rejected ?? 0);
-    const loaded = Number(goldCounts[0]?.loaded ?? 0);
-    const result: BatchFigures = {
-      batchId,
-      sourceFile,
-      lines,
-      loaded,
-      duplicates: lines - rejected - loaded,
-      rejected,
-      rejectsByReason: Object.fromEntries(reasons.map((row) => [String(row.reason), Number(row.n)])),
-      bytesIn: info.size,
-      bytesOut: { silver: silverBytes, gold: goldBytes, rejects: rejectBytes },
-      seconds: 0,
-    };
-    if (!balanceHolds(result)) throw new Error(`the batch does not balance: ${JSON.stringify(result)}`);
-    return result;
-  });
-  figures.seconds = Math.round(performance.now() - started) / 1000;
+  // Gold reads every earlier gold id (first write wins), so gold, its figures and the commit run
+  // as the lake's only gold writer, on the catalog's latest state.
+  const outcome = await catalog.withGoldTurn(async (): Promise<BatchResult> => {
+    const committedMeanwhile = await alreadyCommitted();
+    if (committedMeanwhile) return committedMeanwhile;
+    await materialize('gold', 'cleaned_transactions', work.gold, sql.gold, {
+      silver_batch: identifier(work.silver),
+      gold_table: identifier(catalog.tableName('cleaned_transactions')),
+      batch_id: literal(batchId),
+    });
 
-  // Gold last: its registration is the commit that readers and re-deliveries see.
-  await step('commit_silver', () => catalog.registerPartition('raw_transactions', batchId));
-  await step('commit_rejects', () => catalog.registerPartition('rejected_transactions', batchId));
-  await step('commit_gold', () => catalog.registerPartition('cleaned_transactions', batchId, figuresToParameters(figures)));
+    const figures = await step('figures', async () => {
+      const [silverCounts, goldCounts, reasons, silverBytes, goldBytes, rejectBytes] = await Promise.all([
+        engine.query(`SELECT count(*) AS lines, count(reject_reason) AS rejected FROM ${work.silver}`, context('figures')),
+        engine.query(`SELECT count(*) AS loaded FROM ${work.gold}`, context('figures')),
+        engine.query(
+          `SELECT reject_reason AS reason, count(*) AS n FROM ${work.silver} WHERE reject_reason IS NOT NULL GROUP BY reject_reason`,
+          context('figures'),
+        ),
+        store.sizeOfLocation(location('raw_transactions')),
+        store.sizeOfLocation(location('cleaned_transactions')),
+        store.sizeOfLocation(location('rejected_transactions')),
+      ]);
+      const lines = Number(silverCounts[0]?.lines ?? 0);
+      const rejected = Number(silverCounts[0]?.rejected ?? 0);
+      const loaded = Number(goldCounts[0]?.loaded ?? 0);
+      const result: BatchFigures = {
+        batchId,
+        sourceFile,
+        lines,
+        loaded,
+        duplicates: lines - rejected - loaded,
+        rejected,
+        rejectsByReason: Object.fromEntries(reasons.map((row) => [String(row.reason), Number(row.n)])),
+        bytesIn: info.size,
+        bytesOut: { silver: silverBytes, gold: goldBytes, rejects: rejectBytes },
+        seconds: 0,
+      };
+      if (!balanceHolds(result)) throw new Error(`the batch does not balance: ${JSON.stringify(result)}`);
+      return result;
+    });
+    figures.seconds = Math.round(performance.now() - started) / 1000;
+    // One commit makes silver, rejects and gold visible together (see Catalog.commitBatch).
+    await step('commit', () => catalog.commitBatch(batchId, figuresToParameters(figures)));
+    return { status: 'committed', figures };
+  });
+  if (outcome.status !== 'committed') return outcome;
+  const { figures } = outcome;
   await step('cleanup', async () => {
     for (const table of [work.rejects, work.gold, work.silver, work.source]) await catalog.dropWorkTable(table);
   });

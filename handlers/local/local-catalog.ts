@@ -78,6 +78,20 @@ export class LocalCatalog implements Catalog {
     await removePreparedText(this.layout.workDir, tableName);
   }
 
+  async commitBatch(batchId: string, parameters: Record<string, string>): Promise<void> {
+    await this.registerPartition('raw_transactions', batchId);
+    await this.registerPartition('rejected_transactions', batchId);
+    await this.registerPartition('cleaned_transactions', batchId, parameters);
+  }
+
+  async committedBatch(batchId: string): Promise<Record<string, string> | undefined> {
+    return this.partitionParameters('cleaned_transactions', batchId);
+  }
+
+  async withGoldTurn<T>(run: () => Promise<T>): Promise<T> {
+    return run();
+  }
+
   async registerPartition(table: LakeTable, batchId: string, parameters: Record<string, string> = {}): Promise<void> {
     identifier(batchId);
     const entry = (this.state.tables[table] ??= { partitions: {} });

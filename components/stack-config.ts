@@ -1,9 +1,24 @@
-// The stack's typed configuration: every `procureflow:*` key, its default and its bounds.
-// Pure: index.ts hands it a getter over `pulumi.Config`, tests hand it a plain map.
+// The stack's typed configuration: every `procureflow:*` key, its default, its bounds and the
+// relations between limits. Pure: index.ts hands it a getter over `pulumi.Config`, tests hand it
+// a plain map.
+//
+// The limits hold together (issue 7 item 11):
+//   - a landed zip is downloaded whole to the Lambda's /tmp before it is unpacked, so
+//     landingMaxBytes + TMP_HEADROOM_BYTES ≤ lambdaEphemeralStorageMb;
+//   - every zip member lands in bronze as a landing of its own and is held to landingMaxBytes
+//     too, so no statement ever reads a text object larger than landingMaxBytes;
+//   - the pipeline's costliest statement is gold: it reads the batch's silver table (Snappy
+//     Parquet that keeps the raw line, taken as at most the landed size) in three places
+//     (sql/gold/cleaned_transactions.sql) plus the transaction_id column of earlier gold, so
+//     athenaBytesScannedCutoff ≥ PIPELINE_SCAN_FACTOR × landingMaxBytes (3 silver reads + 1 for
+//     the gold id column and margin);
+//   - the Lambda runs the full 900 s: a statement still running then is left running and a
+//     retried delivery re-attaches to it (handlers/aws/athena-engine.ts), so time is not a
+//     limit on file size, scanned bytes are.
 import { DEFAULT_ZIP_LIMITS } from '../handlers/core/zip-landing.ts';
 
 export interface StackConfig {
-  /** Prefix of every physical name (buckets, function, queues, workgroup). */
+  /** Prefix of every physical name (buckets, function, queues, workgroups). */
   namePrefix: string;
   /** Glue/Athena database of the lake tables. */
   databaseName: string;
@@ -12,15 +27,21 @@ export interface StackConfig {
   lambdaMemoryMb: number;
   lambdaTimeoutSeconds: number;
   lambdaEphemeralStorageMb: number;
-  /** Athena cancels any query of the workgroup that scans more bytes than this. */
+  /** Athena cancels any query of the pipeline workgroup that scans more bytes than this. */
   athenaBytesScannedCutoff: number;
+  /** The same cutoff for the analysts' workgroup. */
+  analystsBytesScannedCutoff: number;
+  /** The largest landed object (.dat, .dat.gz, .zip or zip member) the cleaner takes. */
+  landingMaxBytes: number;
   /** SQS messages the Lambda receives per invocation. */
   batchSize: number;
   logRetentionDays: number;
-  /** Empties buckets, the workgroup and the image repository on destroy: dev stacks only. */
+  /** Empties buckets, the workgroups and the image repository on destroy: dev stacks only. */
   forceDestroy: boolean;
   zipMaxTotalBytes: number;
   zipMaxRatio: number;
+  /** Days after which a bronze object moves to S3 Standard-IA. */
+  bronzeInfrequentAccessDays: number;
   /** E-mail subscribed to the alarm topic; none when unset. */
   alarmEmail: string | undefined;
 }
@@ -28,11 +49,40 @@ export interface StackConfig {
 /** Reads a config key; undefined (or empty) means "not set". */
 export type ConfigGetter = (key: string) => string | undefined;
 
+const GiB = 1024 ** 3;
+const MiB = 1024 ** 2;
+
 export const MAX_LAMBDA_MEMORY_MB = 256;
-/** 10 GB: Athena bills per TB scanned, so a runaway query costs cents, not dollars. */
-export const DEFAULT_BYTES_SCANNED_CUTOFF = 10 * 1024 ** 3;
+/** 4 GiB: the largest landing; fits /tmp with room to spare and keeps the gold scan at 16 GiB. */
+export const DEFAULT_LANDING_MAX_BYTES = 4 * GiB;
+/** Room left in /tmp beside a downloaded zip (the unpacker's own temporary folder). */
+export const TMP_HEADROOM_BYTES = 512 * MiB;
+/** Statement scans per landed byte in the worst statement (gold): see the header. */
+export const PIPELINE_SCAN_FACTOR = 4;
+/** 16 GiB = PIPELINE_SCAN_FACTOR × the default landingMaxBytes. */
+export const DEFAULT_BYTES_SCANNED_CUTOFF = PIPELINE_SCAN_FACTOR * DEFAULT_LANDING_MAX_BYTES;
+/** 10 GiB for analysts: Athena bills per TB scanned, so a runaway query costs cents. */
+export const DEFAULT_ANALYSTS_BYTES_SCANNED_CUTOFF = 10 * GiB;
+/**
+ * 16 GiB: the members of one zip are streamed from /tmp back to bronze inside one invocation;
+ * each member is then a landing held to landingMaxBytes. (Was 50 GiB: more than one 900 s
+ * invocation can reasonably copy.)
+ */
+export const DEFAULT_ZIP_MAX_TOTAL_BYTES = 4 * DEFAULT_LANDING_MAX_BYTES;
+/**
+ * S3 moves an object to Standard-IA only after 30 days in S3 ("Constraints and considerations
+ * for transitions", https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-transition-general-considerations.html;
+ * the Transition API reference bounds `Days` for STANDARD_IA the same way), and Standard-IA
+ * bills a 30-day minimum storage duration. So 30 is both the floor and the default.
+ */
+export const MIN_INFREQUENT_ACCESS_DAYS = 30;
 /** The retention periods CloudWatch Logs accepts. */
 export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+/**
+ * The longest prefix: bucket names are `<prefix>-athena-results-<12-digit account>` and S3
+ * allows 63 characters (63 − 15 − 13 = 35).
+ */
+export const MAX_NAME_PREFIX_LENGTH = 35;
 
 /** `${project}-${stack}` lower-cased, the name prefix when none is configured. */
 export function defaultNamePrefix(project: string, stack: string): string {
@@ -66,13 +116,30 @@ function text(get: ConfigGetter, key: string): string | undefined {
   return raw === undefined || raw === '' ? undefined : raw;
 }
 
+/** Throws, naming the keys, when the limits contradict each other (see the header). */
+export function checkLimitRelations(config: StackConfig): void {
+  const tmpBytes = config.lambdaEphemeralStorageMb * MiB;
+  if (config.landingMaxBytes + TMP_HEADROOM_BYTES > tmpBytes) {
+    throw new Error(
+      `procureflow:landingMaxBytes (${config.landingMaxBytes}) plus ${TMP_HEADROOM_BYTES} bytes of headroom exceeds ` +
+        `procureflow:lambdaEphemeralStorageMb (${config.lambdaEphemeralStorageMb} MB = ${tmpBytes} bytes): a landed zip is downloaded whole to /tmp`,
+    );
+  }
+  const scan = PIPELINE_SCAN_FACTOR * config.landingMaxBytes;
+  if (config.athenaBytesScannedCutoff < scan) {
+    throw new Error(
+      `procureflow:athenaBytesScannedCutoff (${config.athenaBytesScannedCutoff}) is below ${PIPELINE_SCAN_FACTOR} × procureflow:landingMaxBytes ` +
+        `(${scan}): Athena would cancel the gold statement of the largest accepted landing`,
+    );
+  }
+}
+
 /** The stack's settings with defaults applied; throws a message naming the key on any invalid value. */
 export function readStackConfig(get: ConfigGetter, project: string, stack: string): StackConfig {
   const namePrefix = text(get, 'namePrefix') ?? defaultNamePrefix(project, stack);
-  // Bucket names are the longest derived names: prefix + '-athena-results' must fit in 63.
-  if (!/^[a-z0-9][a-z0-9-]{1,46}[a-z0-9]$/.test(namePrefix) || namePrefix.includes('--')) {
+  if (!new RegExp(`^[a-z0-9][a-z0-9-]{1,${MAX_NAME_PREFIX_LENGTH - 2}}[a-z0-9]$`).test(namePrefix) || namePrefix.includes('--')) {
     throw new Error(
-      `procureflow:namePrefix '${namePrefix}' must be 3 to 48 lowercase letters, digits or single hyphens, starting and ending with a letter or digit`,
+      `procureflow:namePrefix '${namePrefix}' must be 3 to ${MAX_NAME_PREFIX_LENGTH} lowercase letters, digits or single hyphens, starting and ending with a letter or digit`,
     );
   }
   const databaseName = text(get, 'databaseName') ?? defaultDatabaseName(namePrefix);
@@ -97,20 +164,25 @@ export function readStackConfig(get: ConfigGetter, project: string, stack: strin
   if (alarmEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(alarmEmail)) {
     throw new Error(`procureflow:alarmEmail '${alarmEmail}' is not an e-mail address`);
   }
-  return {
+  const config: StackConfig = {
     namePrefix,
     databaseName,
     bronzePrefix,
     lambdaMemoryMb,
     lambdaTimeoutSeconds: integer(get, 'lambdaTimeoutSeconds', 900, 60, 900),
+    // Lambda's /tmp: 512 MB to 10,240 MB.
     lambdaEphemeralStorageMb: integer(get, 'lambdaEphemeralStorageMb', 10240, 512, 10240),
-    athenaBytesScannedCutoff: integer(get, 'athenaBytesScannedCutoff', DEFAULT_BYTES_SCANNED_CUTOFF, 10 * 1024 ** 2, Number.MAX_SAFE_INTEGER),
-    // Up to 10 needs no batching window on a standard queue.
+    athenaBytesScannedCutoff: integer(get, 'athenaBytesScannedCutoff', DEFAULT_BYTES_SCANNED_CUTOFF, 10 * MiB, Number.MAX_SAFE_INTEGER),
+    analystsBytesScannedCutoff: integer(get, 'analystsBytesScannedCutoff', DEFAULT_ANALYSTS_BYTES_SCANNED_CUTOFF, 10 * MiB, Number.MAX_SAFE_INTEGER),
+    landingMaxBytes: integer(get, 'landingMaxBytes', DEFAULT_LANDING_MAX_BYTES, 1, Number.MAX_SAFE_INTEGER),
     batchSize: integer(get, 'batchSize', 5, 1, 10),
     logRetentionDays,
     forceDestroy: boolean(get, 'forceDestroy', false),
-    zipMaxTotalBytes: integer(get, 'zipMaxTotalBytes', DEFAULT_ZIP_LIMITS.maxTotalBytes, 1, Number.MAX_SAFE_INTEGER),
+    zipMaxTotalBytes: integer(get, 'zipMaxTotalBytes', DEFAULT_ZIP_MAX_TOTAL_BYTES, 1, Number.MAX_SAFE_INTEGER),
     zipMaxRatio: integer(get, 'zipMaxRatio', DEFAULT_ZIP_LIMITS.maxRatio, 1, 100_000),
+    bronzeInfrequentAccessDays: integer(get, 'bronzeInfrequentAccessDays', MIN_INFREQUENT_ACCESS_DAYS, MIN_INFREQUENT_ACCESS_DAYS, 36_500),
     alarmEmail,
   };
+  checkLimitRelations(config);
+  return config;
 }

@@ -11,16 +11,9 @@ import StreamZip from 'node-stream-zip';
 import type { Landing } from './landing-event.ts';
 import type { PipelineLog } from './pipeline-log.ts';
 import type { ObjectStore } from './ports.ts';
+import { DEFAULT_ZIP_LIMITS, type ZipLimits } from './zip-limits.ts';
 
-export interface ZipLimits {
-  /** Refuse the archive when its members unpack to more than this many bytes in all. */
-  maxTotalBytes: number;
-  /** Refuse the archive when a member is more than this many times its compressed size. */
-  maxRatio: number;
-  maxEntries: number;
-}
-
-export const DEFAULT_ZIP_LIMITS: ZipLimits = { maxTotalBytes: 50 * 1024 ** 3, maxRatio: 200, maxEntries: 10_000 };
+export { DEFAULT_ZIP_LIMITS, type ZipLimits };
 
 export interface RefusedEntry {
   entry: string;

@@ -1,8 +1,8 @@
 // The Glue catalog with aws-sdk-client-mock: the exact table and partition inputs, idempotency
-// (AlreadyExists is success, EntityNotFound is absence) and chunking to 100 partitions a call.
+// (AlreadyExists is success, EntityNotFound is absence), and the safe copies of landed keys Athena
+// cannot read as is (hidden base name, upper-case `.GZ`), made and removed with exact S3 calls.
 import {
   AlreadyExistsException,
-  BatchCreatePartitionCommand,
   CreatePartitionCommand,
   CreateTableCommand,
   DeleteTableCommand,
@@ -17,6 +17,15 @@ import { mockClient } from 'aws-sdk-client-mock';
 import type { Readable } from 'node:stream';
 import type { ObjectInfo, ObjectRef, ObjectStore } from '../handlers/core/ports.ts';
 import { GlueCatalog, manifestBody } from '../handlers/aws/glue-catalog.ts';
+import { S3ObjectStore } from '../handlers/aws/s3-object-store.ts';
+import {
+  CopyObjectCommand,
+  DeleteObjectsCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 
 const $metadata = {};
 const notFound = () => new EntityNotFoundException({ message: 'not found', $metadata });
@@ -155,20 +164,6 @@ test('registerPartition copies the lake table’s storage descriptor with the ba
   ]);
 });
 
-test('registerPartitions sends at most 100 partitions a call and tolerates AlreadyExists only', async (t) => {
-  const { mock, catalog } = setup();
-  mock.on(GetTableCommand).resolves({ Table: { Name: 'cleaned_transactions', StorageDescriptor: parquetDescriptor } });
-  mock
-    .on(BatchCreatePartitionCommand)
-    .resolvesOnce({ Errors: [{ PartitionValues: ['b_0'], ErrorDetail: { ErrorCode: 'AlreadyExistsException', ErrorMessage: 'exists' } }] })
-    .resolvesOnce({})
-    .resolvesOnce({ Errors: [{ PartitionValues: ['b_249'], ErrorDetail: { ErrorCode: 'InternalServiceException', ErrorMessage: 'boom' } }] });
-  const batches = Array.from({ length: 250 }, (_, i) => ({ batchId: `b_${i}` }));
-  await t.throwsAsync(catalog.registerPartitions('cleaned_transactions', batches), { message: /1 partition\(s\) not registered: b_249: InternalServiceException boom/ });
-  const sizes = mock.commandCalls(BatchCreatePartitionCommand).map((call) => call.args[0].input.PartitionInputList?.length);
-  t.deepEqual(sizes, [100, 100, 50]);
-});
-
 test('partitionParameters returns the parameters, or undefined when the partition is not registered', async (t) => {
   const { mock, catalog } = setup();
   mock
@@ -179,3 +174,56 @@ test('partitionParameters returns the parameters, or undefined when the partitio
   t.deepEqual(await catalog.partitionParameters('cleaned_transactions', 'b_1'), { procureflow_figures: '{"lines":1}' });
   t.is(await catalog.partitionParameters('cleaned_transactions', 'b_2'), undefined);
 });
+
+function withS3() {
+  const glue = new GlueClient({ region: 'us-east-1' });
+  const s3 = new S3Client({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+  const glueMock = mockClient(glue);
+  const s3Mock = mockClient(s3);
+  const store = new S3ObjectStore(s3);
+  const catalog = new GlueCatalog({ client: glue, store, copier: store, database: 'procureflow_db', buckets: { silver: 'pf-silver', gold: 'pf-gold' } });
+  glueMock.on(CreateTableCommand).resolves({}).on(DeleteTableCommand).resolves({});
+  s3Mock.on(HeadObjectCommand).resolves({ ContentLength: 42, ETag: '"e"' }).on(CopyObjectCommand).resolves({}).on(PutObjectCommand).resolves({ ETag: '"m"' });
+  return { glueMock, s3Mock, catalog };
+}
+
+const manifestOf = (s3Mock: ReturnType<typeof withS3>['s3Mock']) => {
+  const put = s3Mock.commandCalls(PutObjectCommand)[0]?.args[0].input;
+  return { key: put?.Key, body: String(put?.Body ?? '') };
+};
+
+for (const [key, reason, copyKey] of [
+  ['landing/_export.dat', 'hidden', '_work/landed-copies/bronze_b1/bronze_b1.dat'],
+  ['landing/.x.dat.gz', 'hidden', '_work/landed-copies/bronze_b1/bronze_b1.dat.gz'],
+  ['landing/Y.DAT.GZ', 'upper-case codec', '_work/landed-copies/bronze_b1/bronze_b1.dat.gz'],
+  ['landing/z.dat.Gz', 'mixed-case codec', '_work/landed-copies/bronze_b1/bronze_b1.dat.gz'],
+] as const) {
+  test(`a ${reason} key (${key}) is copied server-side to a safe lower-case name that the manifest lists, and removed with its table`, async (t) => {
+    const { s3Mock, catalog } = withS3();
+    await catalog.registerLandedFile('bronze_b1', { bucket: 'pf-bronze', key });
+    t.deepEqual(s3Mock.commandCalls(HeadObjectCommand).map((call) => call.args[0].input), [{ Bucket: 'pf-bronze', Key: key }]);
+    t.deepEqual(s3Mock.commandCalls(CopyObjectCommand).map((call) => call.args[0].input), [
+      { Bucket: 'pf-silver', Key: copyKey, CopySource: `pf-bronze/${encodeURIComponent(key).replace(/%2F/g, '/')}` },
+    ]);
+    t.deepEqual(manifestOf(s3Mock), { key: '_work/landed/bronze_b1/manifest', body: `s3://pf-silver/${copyKey}\n` });
+    // Cleanup: dropping the work table removes its copy.
+    s3Mock.on(ListObjectsV2Command).resolves({ Contents: [{ Key: copyKey, Size: 42 }], IsTruncated: false }).on(DeleteObjectsCommand).resolves({});
+    await catalog.dropWorkTable('bronze_b1');
+    t.deepEqual(s3Mock.commandCalls(ListObjectsV2Command).map((call) => call.args[0].input.Prefix), ['_work/landed-copies/bronze_b1/']);
+    t.deepEqual(s3Mock.commandCalls(DeleteObjectsCommand).map((call) => call.args[0].input), [
+      { Bucket: 'pf-silver', Delete: { Objects: [{ Key: copyKey }], Quiet: true } },
+    ]);
+  });
+}
+
+for (const key of ['landing/SALES.DAT', 'landing/sales.Dat.gz', 'landing/sub_dir/_x/ok.dat', 'landing/a.dat.gz']) {
+  test(`${key} is read in place: no copy, the manifest lists the landed key, nothing to remove`, async (t) => {
+    const { s3Mock, catalog } = withS3();
+    await catalog.registerLandedFile('bronze_b2', { bucket: 'pf-bronze', key });
+    t.is(s3Mock.commandCalls(CopyObjectCommand).length, 0);
+    t.is(s3Mock.commandCalls(HeadObjectCommand).length, 0);
+    t.deepEqual(manifestOf(s3Mock), { key: '_work/landed/bronze_b2/manifest', body: `s3://pf-bronze/${key}\n` });
+    await catalog.dropWorkTable('bronze_b2');
+    t.is(s3Mock.commandCalls(ListObjectsV2Command).length, 0);
+  });
+}

@@ -1,6 +1,12 @@
 // Bounded waits for AWS calls: exponential backoff with full jitter, a deadline, and a retry of
 // throttled calls. Clock, sleep and randomness are injectable so tests run instantly.
+//
+// One retry layer: this deadline-bound retry is used for Athena only, whose client is built with
+// the SDK's own retries off (`maxAttempts: 1`, handlers/aws/aws-lake.ts); S3 and Glue keep the
+// SDK's standard retry strategy and are never wrapped here. So a throttled call is retried by
+// exactly one of the two, never by both (issue 9 item 3).
 import { setTimeout as delay } from 'node:timers/promises';
+import { isThrottling } from './aws-errors.ts';
 
 export interface Timing {
   /** Milliseconds since the epoch. */
@@ -27,33 +33,6 @@ export interface BackoffPolicy {
 export function fullJitterDelay(attempt: number, policy: BackoffPolicy, random: () => number): number {
   const ceiling = Math.min(policy.capMs, policy.baseMs * 2 ** Math.min(attempt, 30));
   return Math.floor(random() * ceiling);
-}
-
-const THROTTLING_ERRORS = new Set([
-  'TooManyRequestsException',
-  'ThrottlingException',
-  'Throttling',
-  'ThrottledException',
-  'RequestLimitExceeded',
-  'SlowDown',
-]);
-
-/** Whether an AWS error means "slow down", whatever the service calls it. */
-export function isThrottling(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) return false;
-  const e = error as { name?: string; Code?: string; $metadata?: { httpStatusCode?: number }; $retryable?: { throttling?: boolean } };
-  return (
-    THROTTLING_ERRORS.has(e.name ?? '') ||
-    THROTTLING_ERRORS.has(e.Code ?? '') ||
-    e.$retryable?.throttling === true ||
-    e.$metadata?.httpStatusCode === 429
-  );
-}
-
-/** The name of an AWS error (`EntityNotFoundException`, ...), or undefined. */
-export function errorName(error: unknown): string | undefined {
-  if (typeof error !== 'object' || error === null) return undefined;
-  return (error as { name?: string }).name;
 }
 
 export interface ThrottleRetry {

@@ -10,10 +10,14 @@
 // line reading `\N` stays text (the silver SELECT judges it) instead of turning NULL. No header
 // skip: the silver SELECT recognises header lines itself. Lines end at LF, CR LF or CR.
 //
+// A landed key Athena cannot read as is (hidden base name, upper-case `.GZ`; see
+// athena-readable-key.ts) is first copied server-side under the silver bucket's LANDED_COPY_PREFIX
+// with a safe lower-case name, and the manifest lists the copy; the copy goes with its work table.
+//
 // Partitions are the commit: a batch's partition of a lake table is registered with the lake
 // table's own storage descriptor (Parquet, Snappy) pointing at the batch's location.
+// Glue actions called: CreateTable, DeleteTable, GetTable, CreatePartition, GetPartition.
 import {
-  BatchCreatePartitionCommand,
   CreatePartitionCommand,
   CreateTableCommand,
   DeleteTableCommand,
@@ -26,8 +30,17 @@ import {
 import { Readable } from 'node:stream';
 import type { Catalog, LakeTable, ObjectRef, ObjectStore } from '../core/ports.ts';
 import { identifier } from '../core/sql-template.ts';
+import { LANDED_COPY_PREFIX, LANDED_MANIFEST_PREFIX } from '../core/lake-prefixes.ts';
 import { TABLE_LAYER } from '../core/tables.ts';
-import { errorName } from './backoff.ts';
+import { copyExtension, unreadableKeyReason } from './athena-readable-key.ts';
+import { isAlreadyExists, isNotFound } from './aws-errors.ts';
+import type { PipelineLog } from '../core/pipeline-log.ts';
+import { silentLog } from '../core/pipeline-log.ts';
+
+/** Server-side copies (S3ObjectStore.copy). */
+export interface ObjectCopier {
+  copy(from: ObjectRef, to: ObjectRef, size: number): Promise<void>;
+}
 
 export interface GlueCatalogOptions {
   client: GlueClient;
@@ -37,10 +50,10 @@ export interface GlueCatalogOptions {
   buckets: { silver: string; gold: string };
   /** Where landed-file manifests live (default `s3://<silver>/_work/landed/`); expire it by lifecycle. */
   manifestRoot?: string;
+  /** Makes the safe copies of keys Athena cannot read as is (without one, such keys are refused). */
+  copier?: ObjectCopier;
+  log?: PipelineLog;
 }
-
-/** Glue accepts at most 100 partitions per BatchCreatePartition. */
-export const PARTITIONS_PER_CALL = 100;
 
 export const SYMLINK_INPUT_FORMAT = 'org.apache.hadoop.hive.ql.io.SymlinkTextInputFormat';
 export const TEXT_OUTPUT_FORMAT = 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat';
@@ -66,11 +79,13 @@ export class GlueCatalog implements Catalog {
   private readonly manifestRoot: string;
   /** Lake tables' storage descriptors, read once per container. */
   private readonly descriptors = new Map<LakeTable, StorageDescriptor>();
+  /** Work tables whose landed file was copied in this container: their copy goes when they are dropped. */
+  private readonly copied = new Set<string>();
 
   constructor(private readonly options: GlueCatalogOptions) {
     identifier(options.database);
     this.database = options.database;
-    this.manifestRoot = options.manifestRoot ?? `s3://${options.buckets.silver}/_work/landed/`;
+    this.manifestRoot = options.manifestRoot ?? `s3://${options.buckets.silver}/${LANDED_MANIFEST_PREFIX}`;
     if (!/^s3:\/\/[^/]+\/(.+\/)?$/.test(this.manifestRoot)) throw new Error(`manifestRoot must be an s3:// folder ending in '/': ${this.manifestRoot}`);
   }
 
@@ -89,11 +104,33 @@ export class GlueCatalog implements Catalog {
     return `${this.manifestRoot}${this.bareName(tableName)}/`;
   }
 
+  /** The folder (silver bucket, LANDED_COPY_PREFIX) holding a work table's safe copy, if any. */
+  copyLocation(tableName: string): string {
+    return `s3://${this.options.buckets.silver}/${LANDED_COPY_PREFIX}${this.bareName(tableName)}/`;
+  }
+
+  /** The object Athena reads for a landed file: the file itself, or a safe copy made now. */
+  async readableRef(tableName: string, ref: ObjectRef): Promise<ObjectRef> {
+    const reason = unreadableKeyReason(ref.key);
+    if (!reason) return ref;
+    const { copier, store } = this.options;
+    if (!copier) throw new Error(`s3://${ref.bucket}/${ref.key}: Athena cannot read this key (${reason}) and no copier is configured`);
+    const info = await store.head(ref);
+    if (!info) throw new Error(`s3://${ref.bucket}/${ref.key}: the landed object does not exist`);
+    const name = this.bareName(tableName);
+    const copy = { bucket: this.options.buckets.silver, key: `${LANDED_COPY_PREFIX}${name}/${name}${copyExtension(ref.key)}` };
+    await copier.copy(ref, copy, info.size);
+    this.copied.add(name);
+    (this.options.log ?? silentLog).info('landed key copied under a name Athena reads', { sourceFile: `${ref.bucket}/${ref.key}`, reason, copy: `s3://${copy.bucket}/${copy.key}` });
+    return copy;
+  }
+
   async registerLandedFile(tableName: string, ref: ObjectRef): Promise<void> {
     const name = this.bareName(tableName);
     const location = this.manifestLocation(tableName);
     const [, bucket, prefix] = /^s3:\/\/([^/]+)\/(.*)$/.exec(location) as RegExpExecArray;
-    await this.options.store.write({ bucket: bucket as string, key: `${prefix}manifest` }, Readable.from([manifestBody(ref)]));
+    const target = await this.readableRef(tableName, ref);
+    await this.options.store.write({ bucket: bucket as string, key: `${prefix}manifest` }, Readable.from([manifestBody(target)]));
     try {
       await this.options.client.send(
         new CreateTableCommand({
@@ -113,16 +150,19 @@ export class GlueCatalog implements Catalog {
         }),
       );
     } catch (error) {
-      if (errorName(error) !== 'AlreadyExistsException') throw error;
+      if (!isAlreadyExists(error)) throw error;
     }
   }
 
   async dropWorkTable(tableName: string): Promise<void> {
+    const name = this.bareName(tableName);
     try {
-      await this.options.client.send(new DeleteTableCommand({ DatabaseName: this.database, Name: this.bareName(tableName) }));
+      await this.options.client.send(new DeleteTableCommand({ DatabaseName: this.database, Name: name }));
     } catch (error) {
-      if (errorName(error) !== 'EntityNotFoundException') throw error;
+      if (!isNotFound(error)) throw error;
     }
+    // A copy made by an earlier container is left to the lifecycle rule that expires LANDED_COPY_PREFIX.
+    if (this.copied.delete(name)) await this.options.store.clearLocation(this.copyLocation(name));
   }
 
   /** Silver and rejects first, gold last: the gold partition is the commit readers see. */
@@ -146,23 +186,7 @@ export class GlueCatalog implements Catalog {
     try {
       await this.options.client.send(new CreatePartitionCommand({ DatabaseName: this.database, TableName: table, PartitionInput: input }));
     } catch (error) {
-      if (errorName(error) !== 'AlreadyExistsException') throw error;
-    }
-  }
-
-  /** Registers many batches' partitions, at most 100 per call; existing ones are left as they are. */
-  async registerPartitions(table: LakeTable, batches: Array<{ batchId: string; parameters?: Record<string, string> }>): Promise<void> {
-    const inputs = await Promise.all(batches.map((batch) => this.partitionInput(table, batch.batchId, batch.parameters ?? {})));
-    for (let start = 0; start < inputs.length; start += PARTITIONS_PER_CALL) {
-      const chunk = inputs.slice(start, start + PARTITIONS_PER_CALL);
-      const out = await this.options.client.send(
-        new BatchCreatePartitionCommand({ DatabaseName: this.database, TableName: table, PartitionInputList: chunk }),
-      );
-      const failures = (out.Errors ?? []).filter((error) => error.ErrorDetail?.ErrorCode !== 'AlreadyExistsException');
-      if (failures.length > 0) {
-        const text = failures.map((f) => `${(f.PartitionValues ?? []).join('/')}: ${f.ErrorDetail?.ErrorCode ?? '?'} ${f.ErrorDetail?.ErrorMessage ?? ''}`);
-        throw new Error(`${this.tableName(table)}: ${failures.length} partition(s) not registered: ${text.join('; ')}`);
-      }
+      if (!isAlreadyExists(error)) throw error;
     }
   }
 
@@ -174,7 +198,7 @@ export class GlueCatalog implements Catalog {
       );
       return out.Partition ? { ...(out.Partition.Parameters ?? {}) } : undefined;
     } catch (error) {
-      if (errorName(error) === 'EntityNotFoundException') return undefined;
+      if (isNotFound(error)) return undefined;
       throw error;
     }
   }

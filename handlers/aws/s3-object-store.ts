@@ -1,16 +1,23 @@
 // The object store port on Amazon S3 (or any S3-compatible server): HeadObject, GetObject,
-// multipart uploads through @aws-sdk/lib-storage, and list-and-delete for locations.
+// multipart uploads through @aws-sdk/lib-storage, list-and-delete for locations, and server-side
+// copies (CopyObject up to 5 GB, UploadPartCopy above) that never pass the bytes through the Lambda.
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CopyObjectCommand,
+  CreateMultipartUploadCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   type ListObjectsV2CommandOutput,
   type S3Client,
+  UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import type { ObjectInfo, ObjectRef, ObjectStore } from '../core/ports.ts';
+import { isNotFound } from './aws-errors.ts';
 
 export interface S3ObjectStoreOptions {
   /** Bytes per multipart part; S3's minimum is 5 MB (default 8 MB). */
@@ -31,6 +38,14 @@ export const MIN_PART_SIZE = 5 * 1024 * 1024;
 const DEFAULT_PART_SIZE = 8 * 1024 * 1024;
 const DEFAULT_QUEUE_SIZE = 4;
 const DELETE_CHUNK = 1000;
+/**
+ * S3 "Copying objects": CopyObject copies an object of up to 5 GB in one atomic operation; a larger
+ * one must be copied with the multipart upload API, Upload Part (Copy)
+ * (docs.aws.amazon.com/AmazonS3/latest/userguide/CopyingObjctsMPUapi.html).
+ */
+export const MAX_SINGLE_COPY_BYTES = 5 * 1024 ** 3;
+/** Bytes per UploadPartCopy part; parts are 5 MiB to 5 GiB, at most 10,000 of them (S3 multipart limits). */
+export const COPY_PART_BYTES = 512 * 1024 ** 2;
 
 /** `s3://bucket/prefix/` → { bucket, prefix }. Throws on anything that is not a plain S3 URI. */
 export function parseS3Uri(uri: string): S3Location {
@@ -49,12 +64,6 @@ export function parseS3Uri(uri: string): S3Location {
 /** ETags come quoted from S3; the port hands them out bare. */
 export function stripEtag(etag: string | undefined): string {
   return (etag ?? '').replace(/^"|"$/g, '');
-}
-
-function isNotFound(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) return false;
-  const e = error as { name?: string; Code?: string; $metadata?: { httpStatusCode?: number } };
-  return e.name === 'NotFound' || e.name === 'NoSuchKey' || e.Code === 'NoSuchKey' || e.$metadata?.httpStatusCode === 404;
 }
 
 /** Counts bytes through a stream. */
@@ -127,6 +136,36 @@ export class S3ObjectStore implements ObjectStore {
     const out = await upload.done();
     const etag = stripEtag('ETag' in out ? out.ETag : undefined);
     return { size: bytes(), etag };
+  }
+
+  /**
+   * A server-side copy of `size` bytes (the source's size): one CopyObject up to 5 GB, a multipart
+   * copy of COPY_PART_BYTES parts above, aborted on any failure so no parts are left behind.
+   */
+  async copy(from: ObjectRef, to: ObjectRef, size: number): Promise<void> {
+    // The copy source is `bucket/key` with the key URL-encoded (S3 API reference, CopyObject: x-amz-copy-source).
+    const CopySource = `${from.bucket}/${encodeURIComponent(from.key).replace(/%2F/g, '/')}`;
+    if (size <= MAX_SINGLE_COPY_BYTES) {
+      await this.client.send(new CopyObjectCommand({ Bucket: to.bucket, Key: to.key, CopySource }));
+      return;
+    }
+    const created = await this.client.send(new CreateMultipartUploadCommand({ Bucket: to.bucket, Key: to.key }));
+    const UploadId = created.UploadId;
+    if (!UploadId) throw new Error(`s3://${to.bucket}/${to.key}: CreateMultipartUpload returned no UploadId`);
+    try {
+      const parts: Array<{ ETag: string; PartNumber: number }> = [];
+      for (let start = 0, PartNumber = 1; start < size; start += COPY_PART_BYTES, PartNumber++) {
+        const end = Math.min(start + COPY_PART_BYTES, size) - 1;
+        const out = await this.client.send(
+          new UploadPartCopyCommand({ Bucket: to.bucket, Key: to.key, UploadId, PartNumber, CopySource, CopySourceRange: `bytes=${start}-${end}` }),
+        );
+        parts.push({ ETag: out.CopyPartResult?.ETag ?? '', PartNumber });
+      }
+      await this.client.send(new CompleteMultipartUploadCommand({ Bucket: to.bucket, Key: to.key, UploadId, MultipartUpload: { Parts: parts } }));
+    } catch (error) {
+      await this.client.send(new AbortMultipartUploadCommand({ Bucket: to.bucket, Key: to.key, UploadId })).catch(() => undefined);
+      throw error;
+    }
   }
 
   async clearLocation(location: string): Promise<void> {

@@ -8,6 +8,7 @@ import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ObjectInfo, ObjectRef, ObjectStore } from '../core/ports.ts';
 import type { LakeLayout } from './lake-layout.ts';
+import { partialFileOf, removeStalePartials } from './partial-files.ts';
 
 /**
  * The local ETag: a digest of the content, as S3's is for a single-part upload. SHA-256 rather
@@ -59,8 +60,7 @@ export class FsObjectStore implements ObjectStore {
   /** Writes to a temporary name first, so a reader never sees half an object. */
   async write(ref: ObjectRef, body: Readable): Promise<ObjectInfo> {
     const file = this.layout.objectPath(ref.bucket, ref.key);
-    await mkdir(path.dirname(file), { recursive: true });
-    const partial = `${file}.${process.pid}.partial`;
+    const partial = await this.startPartial(file);
     const { tap, digest, bytes } = contentTap();
     try {
       await pipeline(body, tap, createWriteStream(partial, { highWaterMark: CHUNK_BYTES }));
@@ -79,8 +79,7 @@ export class FsObjectStore implements ObjectStore {
    */
   async importFile(ref: ObjectRef, source: string): Promise<ObjectInfo> {
     const file = this.layout.objectPath(ref.bucket, ref.key);
-    await mkdir(path.dirname(file), { recursive: true });
-    const partial = `${file}.${process.pid}.partial`;
+    const partial = await this.startPartial(file);
     try {
       const [, info] = await Promise.all([copyFile(source, partial, fsConstants.COPYFILE_FICLONE), digestOf(source)]);
       await this.putInPlace(ref, partial, file, info);
@@ -89,6 +88,13 @@ export class FsObjectStore implements ObjectStore {
       await rm(partial, { force: true });
       throw error;
     }
+  }
+
+  /** The partial file to write `file` through; partials of it left by a killed writer go first. */
+  private async startPartial(file: string): Promise<string> {
+    await mkdir(path.dirname(file), { recursive: true });
+    await removeStalePartials(file);
+    return partialFileOf(file);
   }
 
   /**

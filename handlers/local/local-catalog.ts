@@ -1,19 +1,31 @@
-// The catalog port for the local lake: partitions are registered in a JSON file (written
-// atomically) and exposed as DuckDB views in the `procureflow_db` schema. A partition that is
-// not registered is invisible, whatever files sit in its folder.
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+// The catalog port for the local lake: committed batches live in an append-only commit log
+// (commit-log.ts) and are exposed as DuckDB views in the `procureflow_db` schema. A partition
+// that is not committed is invisible, whatever files sit in its folder; a batch's silver,
+// rejects and gold become visible together, with one commit file.
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { figuresFromParameters } from '../core/batch-figures.ts';
 import type { Catalog, LakeTable, ObjectRef } from '../core/ports.ts';
 import { identifier, literal, renderValue } from '../core/sql-template.ts';
-import { type Column, LAKE_TABLES, TABLE_COLUMNS, TABLE_LAYER } from '../core/tables.ts';
+import { type Column, LAKE_TABLES, TABLE_COLUMNS } from '../core/tables.ts';
+import {
+  applyEntry,
+  CatalogDamagedError,
+  CHECKPOINT_EVERY,
+  type CommitFaults,
+  CommitConflictError,
+  CommitLog,
+  type CommittedBatch,
+  type LogEntry,
+  type LogState,
+  writeFileAtomically,
+} from './commit-log.ts';
 import { PART_FILE } from './duckdb-engine.ts';
 import type { DuckDbSession } from './duckdb-session.ts';
+import { type HeldLock, LOCK_STALE_MS, takeLakeLock } from './lake-lock.ts';
 import { prepareLandedText, READER_BUFFER_BYTES, READER_MAX_LINE_BYTES, removePreparedText } from './landed-text-file.ts';
-import type { LakeLayout } from './lake-layout.ts';
-
-interface CatalogState {
-  tables: Record<string, { partitions: Record<string, { parameters: Record<string, string> }> }>;
-}
+import { COMMIT_MARKER, commitMarkerFile, type LakeLayout, partitionDir, tableDir } from './lake-layout.ts';
+import { migrateLegacyCatalog } from './legacy-catalog.ts';
 
 /** Glue column types as DuckDB spells them. */
 export const DUCKDB_TYPES: Record<Column['type'], string> = {
@@ -24,24 +36,40 @@ export const DUCKDB_TYPES: Record<Column['type'], string> = {
   'decimal(12,2)': 'DECIMAL(12,2)',
 };
 
+/** The work table the core registers a batch's landed file as (see processBatch). */
+const landedWorkTable = (batchId: string) => `bronze_${batchId}`;
+
+export interface LocalCatalogOptions {
+  database?: string;
+  /** Migrate an old `_catalog/catalog.json` (writers only; a reader refuses it). */
+  write?: boolean;
+  lockStaleMs?: number;
+  faults?: CommitFaults;
+}
+
 export class LocalCatalog implements Catalog {
+  private turn: HeldLock | undefined;
+  private readonly log: CommitLog;
+
   private constructor(
     private readonly session: DuckDbSession,
     private readonly layout: LakeLayout,
     private readonly database: string,
-    private state: CatalogState,
-  ) {}
+    private state: LogState,
+    private readonly options: LocalCatalogOptions,
+  ) {
+    this.log = new CommitLog(layout);
+  }
 
-  static async open(session: DuckDbSession, layout: LakeLayout, database = 'procureflow_db'): Promise<LocalCatalog> {
+  static async open(session: DuckDbSession, layout: LakeLayout, options: LocalCatalogOptions = {}): Promise<LocalCatalog> {
+    const database = options.database ?? 'procureflow_db';
     identifier(database);
-    const text = await readFile(layout.catalogFile, 'utf8').catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return undefined;
-      throw error;
-    });
-    const state: CatalogState = text ? (JSON.parse(text) as CatalogState) : { tables: {} };
-    const catalog = new LocalCatalog(session, layout, database, state);
+    await migrateLegacyCatalog(layout, { write: options.write ?? false, lockStaleMs: options.lockStaleMs });
+    const state = await new CommitLog(layout).read();
+    if (state.version === 0) await assertNoOrphanCommits(layout);
+    const catalog = new LocalCatalog(session, layout, database, state, options);
     await session.run(`CREATE SCHEMA IF NOT EXISTS ${database}`);
-    for (const table of LAKE_TABLES) await catalog.refreshView(table);
+    await catalog.refreshViews();
     return catalog;
   }
 
@@ -50,12 +78,16 @@ export class LocalCatalog implements Catalog {
   }
 
   tableLocation(table: LakeTable): string {
-    return path.join(this.layout.bucketDir(TABLE_LAYER[table]), table) + path.sep;
+    return tableDir(this.layout, table) + path.sep;
   }
 
   partitionLocation(table: LakeTable, batchId: string): string {
     identifier(batchId);
-    return path.join(this.tableLocation(table), `batch_id=${batchId}`) + path.sep;
+    return partitionDir(this.layout, table, batchId) + path.sep;
+  }
+
+  partFile(table: LakeTable, batchId: string): string {
+    return path.join(this.partitionLocation(table, batchId), PART_FILE);
   }
 
   async registerLandedFile(tableName: string, ref: ObjectRef): Promise<void> {
@@ -78,60 +110,167 @@ export class LocalCatalog implements Catalog {
     await removePreparedText(this.layout.workDir, tableName);
   }
 
+  /**
+   * The commit, under the lake lock: the batch's entry is copied into its gold partition, then
+   * created as the log's next version, put-if-absent. Should another writer have taken that
+   * version (only possible if the lock was lost), the log is read again and the commit retried
+   * at the next version, unless the batch is committed by then or the other commits' gold shares
+   * ids with this batch's (its first-write-wins dedupe would be stale): that fails loudly.
+   */
   async commitBatch(batchId: string, parameters: Record<string, string>): Promise<void> {
-    await this.registerPartition('raw_transactions', batchId);
-    await this.registerPartition('rejected_transactions', batchId);
-    await this.registerPartition('cleaned_transactions', batchId, parameters);
-  }
-
-  async committedBatch(batchId: string): Promise<Record<string, string> | undefined> {
-    return this.partitionParameters('cleaned_transactions', batchId);
-  }
-
-  async withGoldTurn<T>(run: () => Promise<T>): Promise<T> {
-    return run();
-  }
-
-  async registerPartition(table: LakeTable, batchId: string, parameters: Record<string, string> = {}): Promise<void> {
+    if (!this.turn) return this.withGoldTurn(() => this.commitBatch(batchId, parameters));
     identifier(batchId);
-    const entry = (this.state.tables[table] ??= { partitions: {} });
-    if (entry.partitions[batchId]) return;
-    entry.partitions[batchId] = { parameters };
-    try {
-      await this.refreshView(table);
-    } catch (error) {
-      delete entry.partitions[batchId];
-      throw error;
+    await this.refresh();
+    if (this.state.batches.has(batchId)) return;
+    for (const table of LAKE_TABLES) {
+      const file = this.partFile(table, batchId);
+      if (!(await stat(file).catch(() => undefined))?.isFile()) throw new Error(`batch ${batchId}: ${file} is missing; nothing committed`);
     }
-    await this.save();
+    const basedOn = this.state.version;
+    for (;;) {
+      const lost = this.turn.lost();
+      if (lost) throw new Error(`batch ${batchId}: the lake lock was lost before the commit (${lost.message}); nothing committed, ingest the file again`);
+      const version = this.state.version + 1;
+      const entry = { kind: 'commit' as const, batchId, parameters };
+      let written: LogEntry;
+      try {
+        written = await this.log.append(entry, version, this.options.faults);
+      } catch (error) {
+        if (!(error instanceof CommitConflictError)) throw error;
+        await this.refresh();
+        if (this.state.batches.has(batchId)) return;
+        await this.assertGoldStillFirst(batchId, basedOn);
+        continue;
+      }
+      await this.options.faults?.afterCommitFile?.(this.log.logFile(version));
+      await writeCommitMarker(this.layout, written);
+      applyEntry(this.state, written);
+      await this.refreshViews();
+      if (version % CHECKPOINT_EVERY === 0) await this.log.writeCheckpoint(this.state);
+      return;
+    }
   }
 
-  async partitionParameters(table: LakeTable, batchId: string): Promise<Record<string, string> | undefined> {
-    return this.state.tables[table]?.partitions[batchId]?.parameters;
+  /** The batch's figures if committed, read from the log as it is on disk now. */
+  async committedBatch(batchId: string): Promise<Record<string, string> | undefined> {
+    await this.refresh();
+    const committed = this.state.batches.get(batchId)?.parameters;
+    // A crash between the commit and the cleanup step leaves the landed file's prepared copy;
+    // the re-delivery that finds the batch committed is the moment to remove it.
+    if (committed) await removePreparedText(this.layout.workDir, landedWorkTable(batchId));
+    return committed;
   }
 
-  /** Committed batch ids of a table, in registration order. */
-  batches(table: LakeTable): string[] {
-    return Object.keys(this.state.tables[table]?.partitions ?? {});
+  /** Holds the lake lock for `run`, on the catalog as committed on disk when the lock was taken. */
+  async withGoldTurn<T>(run: () => Promise<T>): Promise<T> {
+    if (this.turn) return run();
+    const lock = await takeLakeLock(this.layout, this.options.lockStaleMs ?? LOCK_STALE_MS);
+    this.turn = lock;
+    try {
+      await this.refresh();
+      return await run();
+    } finally {
+      this.turn = undefined;
+      await lock.release();
+    }
   }
 
-  private async save(): Promise<void> {
-    await mkdir(path.dirname(this.layout.catalogFile), { recursive: true });
-    const partial = `${this.layout.catalogFile}.${process.pid}.partial`;
-    await writeFile(partial, JSON.stringify(this.state, null, 1));
-    await rename(partial, this.layout.catalogFile);
+  /** Committed batches, in commit order. */
+  committed(): CommittedBatch[] {
+    return [...this.state.batches.values()];
   }
 
-  /** The table's view: its registered partitions, or no rows with the right columns. */
-  private async refreshView(table: LakeTable): Promise<void> {
-    const columns = TABLE_COLUMNS[table].map((column) => `CAST(NULL AS ${DUCKDB_TYPES[column.type]}) AS ${column.name}`);
-    const parts = this.batches(table).map(
-      (batchId) =>
-        `SELECT *, ${renderValue(literal(batchId))} AS batch_id FROM read_parquet(${renderValue(
-          literal(path.join(this.partitionLocation(table, batchId), PART_FILE)),
-        )}, hive_partitioning = false)`,
+  /** Committed batch ids, in commit order (the same for the three tables). */
+  batches(_table?: LakeTable): string[] {
+    return [...this.state.batches.keys()];
+  }
+
+  get version(): number {
+    return this.state.version;
+  }
+
+  /** Reads the commits made since this catalog last looked, and shows them. */
+  async refresh(): Promise<void> {
+    const latest = await this.log.read(this.state);
+    if (latest.version === this.state.version) return;
+    this.state = latest;
+    await this.refreshViews();
+  }
+
+  private async assertGoldStillFirst(batchId: string, basedOn: number): Promise<void> {
+    const others = this.committed()
+      .filter((batch) => batch.version > basedOn)
+      .map((batch) => renderValue(literal(this.partFile('cleaned_transactions', batch.batchId))));
+    if (others.length === 0) return;
+    const [row] = await this.session.rows(
+      `SELECT count(*) AS shared FROM read_parquet(${renderValue(literal(this.partFile('cleaned_transactions', batchId)))})
+       WHERE transaction_id IN (SELECT transaction_id FROM read_parquet([${others.join(', ')}]))`,
     );
-    const empty = `SELECT ${columns.join(', ')}, CAST(NULL AS VARCHAR) AS batch_id WHERE false`;
-    await this.session.run(`CREATE OR REPLACE VIEW ${this.tableName(table)} AS ${[empty, ...parts].join('\nUNION ALL ')}`);
+    if (Number(row?.shared) > 0) {
+      throw new Error(`batch ${batchId}: other batches committed gold with the same transaction ids while this one held the lake lock; nothing committed, ingest the file again`);
+    }
+  }
+
+  /**
+   * Each table's view: one read of every committed batch's Parquet file. A committed file that
+   * is missing becomes a branch that raises an error naming the batch and the fix, so only
+   * queries that read that batch of that table fail.
+   */
+  private async refreshViews(): Promise<void> {
+    const batches = this.committed();
+    for (const table of LAKE_TABLES) {
+      const present: string[] = [];
+      const missing: string[] = [];
+      await Promise.all(
+        batches.map(async (batch, i) => {
+          const file = this.partFile(table, batch.batchId);
+          const found = (await stat(file).catch(() => undefined))?.isFile();
+          if (found) present[i] = file;
+          else missing[i] = this.damagedBranch(table, batch, file);
+        }),
+      );
+      const columns = TABLE_COLUMNS[table].map((column) => `CAST(NULL AS ${DUCKDB_TYPES[column.type]}) AS ${column.name}`);
+      const parts = [`SELECT ${columns.join(', ')}, CAST(NULL AS VARCHAR) AS batch_id WHERE false`];
+      const files = present.filter(Boolean);
+      if (files.length > 0) {
+        // hive_partitioning reads batch_id from the `batch_id=<id>/` folder, as a string.
+        parts.push(
+          `SELECT * FROM read_parquet([${files.map((file) => renderValue(literal(file))).join(', ')}], hive_partitioning = true, hive_types_autocast = false)`,
+        );
+      }
+      parts.push(...missing.filter(Boolean));
+      await this.session.run(`CREATE OR REPLACE VIEW ${this.tableName(table)} AS ${parts.join('\nUNION ALL ')}`);
+    }
+  }
+
+  private damagedBranch(table: LakeTable, batch: CommittedBatch, file: string): string {
+    const source = figuresFromParameters(batch.parameters)?.sourceFile ?? 'its landed file';
+    const message = `batch ${batch.batchId} of ${table} is damaged: its committed file ${file} is missing; run \`procureflow repair --lake ${this.layout.root} --drop-damaged\`, then ingest ${source} again`;
+    const columns = TABLE_COLUMNS[table].map((column) => `CAST(NULL AS ${DUCKDB_TYPES[column.type]}) AS ${column.name}`);
+    // The batch_id literal lets a filter on other batches skip this branch.
+    return `SELECT ${columns.join(', ')}, ${renderValue(literal(batch.batchId))} AS batch_id FROM range(1) WHERE error(${renderValue(literal(message))}) IS NULL`;
+  }
+}
+
+/**
+ * Copies a commit entry into its batch's gold partition, right after the commit file (so a
+ * marker always means "committed"): repair can rebuild a lost or damaged log from the markers.
+ */
+export async function writeCommitMarker(layout: LakeLayout, entry: LogEntry): Promise<void> {
+  if (entry.kind !== 'commit') return;
+  await writeFileAtomically(commitMarkerFile(layout, entry.batchId), JSON.stringify(entry));
+}
+
+/**
+ * An empty log beside gold partitions that hold commit markers means the catalog was deleted:
+ * that is damage to repair, not an empty lake to write over.
+ */
+async function assertNoOrphanCommits(layout: LakeLayout): Promise<void> {
+  const goldDir = tableDir(layout, 'cleaned_transactions');
+  const folders = await readdir(goldDir).catch(() => [] as string[]);
+  for (const folder of folders) {
+    if (await stat(path.join(goldDir, folder, COMMIT_MARKER)).catch(() => undefined)) {
+      throw new CatalogDamagedError(layout.commitLogDir, `is missing or empty, but gold partitions hold commits (${path.join(goldDir, folder)})`, layout.root);
+    }
   }
 }

@@ -10,8 +10,9 @@ import { DuckDbEngine } from './duckdb-engine.ts';
 import { defaultDuckDbThreads, DuckDbSession } from './duckdb-session.ts';
 import { FsObjectStore } from './fs-object-store.ts';
 import { lakeLayout, type LakeLayout, LOCAL_BUCKETS } from './lake-layout.ts';
+import type { CommitFaults } from './commit-log.ts';
+import { registerWriter } from './lake-lock.ts';
 import { LocalCatalog } from './local-catalog.ts';
-import { acquireWriterLock } from './writer-lock.ts';
 
 export const DEFAULT_LAKE_DIR = '.lake';
 /** DuckDB's share; Node, buffers and Parquet writers take the rest of a ~1 GB process. */
@@ -24,8 +25,16 @@ export interface LocalLakeOptions {
   log?: PipelineLog;
   zipLimits?: ZipLimits;
   sqlDir?: string;
-  /** Take the writer lock (ingest); queries read without it. */
+  /**
+   * A writer (ingest) registers itself so that repair waits for it, and may migrate an old
+   * catalog. Readers take no lock: they read immutable commit files, so they see whole commits.
+   * Writers hold the lake lock only for gold, figures and the commit (Catalog.withGoldTurn).
+   */
   write?: boolean;
+  /** A lock not refreshed for this long was left by a dead process; tests shorten it. */
+  lockStaleMs?: number;
+  /** Test hooks that stop a commit half-way. */
+  commitFaults?: CommitFaults;
 }
 
 export interface LocalLake {
@@ -50,14 +59,20 @@ export function lakeFileLog(layout: LakeLayout): PipelineLog {
 
 export async function openLocalLake(options: LocalLakeOptions): Promise<LocalLake> {
   const layout = lakeLayout(options.root);
-  const release = options.write ? await acquireWriterLock(layout.lockFile) : async () => {};
+  const writer = options.write ? await registerWriter(layout, options.lockStaleMs) : undefined;
+  const release = async () => writer?.release();
   try {
     const session = await DuckDbSession.open({
       memoryLimit: options.memoryLimit ?? process.env.PROCUREFLOW_MEMORY_LIMIT ?? DEFAULT_MEMORY_LIMIT,
       threads: options.threads ?? defaultDuckDbThreads(),
       spillDir: layout.spillDir,
     });
-    const catalog = await LocalCatalog.open(session, layout);
+    const catalog = await LocalCatalog.open(session, layout, { write: options.write, lockStaleMs: options.lockStaleMs, faults: options.commitFaults }).catch(
+      (error: unknown) => {
+        session.close();
+        throw error;
+      },
+    );
     const store = new FsObjectStore(layout);
     const log = options.log ?? lakeFileLog(layout);
     const ports: LandingPorts = {

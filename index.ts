@@ -1,12 +1,16 @@
-// The ProcureFlow stack: the lake's buckets, the catalog (Glue + Athena) and the cleaner Lambda
-// fed by bronze landings through SQS. Every physical name derives from the stack's prefix.
+// The ProcureFlow stack: the lake's buckets, the catalog (Glue + two Athena workgroups) and the
+// cleaner Lambda fed by bronze landings through EventBridge and an SQS FIFO queue. Every
+// physical name derives from the stack's prefix.
 //
 // Names: the prefix is `procureflow:namePrefix`, or `${project}-${stack}` when unset, so two
-// stacks never share a bucket, queue, function or workgroup. The Glue database defaults to the
+// stacks never share a bucket, queue, function or workgroup. Bucket names also carry the
+// account id (bucket names are global to all of S3) and the role's name the region (IAM names
+// are global to the account). The Glue database defaults to the
 // prefix with underscores (`procureflow_prod_db` for stack prod): a fixed name would collide as
 // soon as a second stack exists in the same account and region. The dev stack sets
 // `procureflow_db` explicitly, the name the analyst SQL is written against.
 import { fileURLToPath } from 'node:url';
+import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { Catalog } from './components/catalog.ts';
 import { Cleaner } from './components/cleaner.ts';
@@ -16,7 +20,15 @@ import { readStackConfig } from './components/stack-config.ts';
 const config = new pulumi.Config();
 const settings = readStackConfig((key) => config.get(key), pulumi.getProject(), pulumi.getStack());
 
-const lake = new LakeBuckets('lake', { namePrefix: settings.namePrefix, forceDestroy: settings.forceDestroy });
+const accountId = aws.getCallerIdentityOutput().accountId;
+const region = aws.getRegionOutput().region;
+
+const lake = new LakeBuckets('lake', {
+  namePrefix: settings.namePrefix,
+  accountId,
+  forceDestroy: settings.forceDestroy,
+  bronzeInfrequentAccessDays: settings.bronzeInfrequentAccessDays,
+});
 
 const catalog = new Catalog('catalog', {
   namePrefix: settings.namePrefix,
@@ -24,19 +36,21 @@ const catalog = new Catalog('catalog', {
   silverBucket: lake.silver.bucket,
   goldBucket: lake.gold.bucket,
   athenaResultsBucket: lake.athenaResults.bucket,
-  athenaBytesScannedCutoff: settings.athenaBytesScannedCutoff,
+  pipelineBytesScannedCutoff: settings.athenaBytesScannedCutoff,
+  analystsBytesScannedCutoff: settings.analystsBytesScannedCutoff,
   forceDestroy: settings.forceDestroy,
   analyticsSqlDir: fileURLToPath(new URL('./sql/analytics/', import.meta.url)),
 });
 
 const cleaner = new Cleaner('cleaner', {
   namePrefix: settings.namePrefix,
+  region,
   bronzeBucket: lake.bronze,
   silverBucket: lake.silver,
   goldBucket: lake.gold,
   athenaResultsBucket: lake.athenaResults,
   database: catalog.database,
-  workgroup: catalog.workgroup,
+  pipelineWorkgroup: catalog.pipelineWorkgroup,
   bronzePrefix: settings.bronzePrefix,
   memoryMb: settings.lambdaMemoryMb,
   timeoutSeconds: settings.lambdaTimeoutSeconds,
@@ -46,9 +60,10 @@ const cleaner = new Cleaner('cleaner', {
   forceDestroy: settings.forceDestroy,
   zipMaxTotalBytes: settings.zipMaxTotalBytes,
   zipMaxRatio: settings.zipMaxRatio,
+  landingMaxBytes: settings.landingMaxBytes,
   ...(settings.alarmEmail ? { alarmEmail: settings.alarmEmail } : {}),
   // Relative to the project folder, where `pulumi up` runs: the same inputs on every machine.
-  // The Dockerfile copies only dist/lambda/ (from `npm run build:lambda`) and sql/.
+  // The Dockerfile builds the bundle itself (multi-stage), so `pulumi up` needs no prior build.
   dockerContext: '.',
   dockerfile: 'lambda/Dockerfile',
 });
@@ -59,7 +74,9 @@ export const goldBucket = lake.gold.bucket;
 export const athenaResultsBucket = lake.athenaResults.bucket;
 export const bronzePrefix = settings.bronzePrefix;
 export const databaseName = catalog.database.name;
-export const workgroupName = catalog.workgroup.name;
+export const pipelineWorkgroupName = catalog.pipelineWorkgroup.name;
+export const analystsWorkgroupName = catalog.analystsWorkgroup.name;
+export const landingRuleName = cleaner.landingRule.name;
 export const functionName = cleaner.function.name;
 export const imageUri = cleaner.image.imageUri;
 export const queueUrl = cleaner.queue.url;

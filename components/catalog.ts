@@ -1,5 +1,12 @@
-// The catalog: the Glue database and the three lake tables, the Athena workgroup every query
-// runs in, and one saved (named) query per analyst file in sql/analytics/.
+// The catalog: the Glue database and the three lake tables, two Athena workgroups (the
+// pipeline's and the analysts'), and one saved (named) query per analyst file in sql/analytics/.
+//
+// Why two workgroups: a workgroup that enforces its settings (overrides client-side settings)
+// fails every CTAS that names `external_location` ("Troubleshoot workgroup errors",
+// https://docs.aws.amazon.com/athena/latest/ug/workgroups-troubleshooting.html, and
+// "Considerations and limitations for CTAS queries"), and every pipeline CTAS names one
+// (handlers/aws/athena-engine.ts ctasStatement). So the pipeline's workgroup does not enforce,
+// while the analysts' workgroup does.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as aws from '@pulumi/aws';
@@ -10,6 +17,38 @@ import { LAKE_TABLES, PARTITION_KEY, TABLE_COLUMNS, TABLE_LAYER } from '../handl
 /** The database name the analyst SQL is written against; each stack substitutes its own. */
 export const SQL_DATABASE_NAME = 'procureflow_db';
 export const ATHENA_ENGINE_VERSION = 'Athena engine version 3';
+/** Result folders of the two workgroups in the results bucket. */
+export const PIPELINE_RESULTS_PREFIX = 'pipeline/';
+export const ANALYSTS_RESULTS_PREFIX = 'analysts/';
+
+export interface WorkgroupSettings {
+  name: string;
+  /** True for the analysts: clients cannot move results, drop encryption or lift the cutoff. */
+  enforce: boolean;
+  bytesScannedCutoff: number;
+  resultsBucket: string;
+  resultsPrefix: string;
+  forceDestroy: boolean;
+}
+
+/** The arguments of one workgroup: engine v3, encrypted results (SSE_S3) in the results bucket, a scan cutoff. */
+export function workgroupArgs(settings: WorkgroupSettings) {
+  return {
+    name: settings.name,
+    state: 'ENABLED',
+    forceDestroy: settings.forceDestroy,
+    configuration: {
+      enforceWorkgroupConfiguration: settings.enforce,
+      publishCloudwatchMetricsEnabled: true,
+      bytesScannedCutoffPerQuery: settings.bytesScannedCutoff,
+      engineVersion: { selectedEngineVersion: ATHENA_ENGINE_VERSION },
+      resultConfiguration: {
+        outputLocation: `s3://${settings.resultsBucket}/${settings.resultsPrefix}`,
+        encryptionConfiguration: { encryptionOption: 'SSE_S3' },
+      },
+    },
+  };
+}
 
 /** The Glue table input of a lake table: Snappy Parquet at `location`, partitioned by batch_id. */
 export function glueTableInput(table: LakeTable, location: string) {
@@ -75,7 +114,9 @@ export interface CatalogArgs {
   silverBucket: pulumi.Input<string>;
   goldBucket: pulumi.Input<string>;
   athenaResultsBucket: pulumi.Input<string>;
-  athenaBytesScannedCutoff: number;
+  /** The pipeline workgroup's cutoff (see stack-config.ts for how it is sized). */
+  pipelineBytesScannedCutoff: number;
+  analystsBytesScannedCutoff: number;
   forceDestroy: boolean;
   /** Folder of the analyst SQL files saved as named queries. */
   analyticsSqlDir: string;
@@ -84,7 +125,10 @@ export interface CatalogArgs {
 export class Catalog extends pulumi.ComponentResource {
   readonly database: aws.glue.CatalogDatabase;
   readonly tables: Record<LakeTable, aws.glue.CatalogTable>;
-  readonly workgroup: aws.athena.Workgroup;
+  /** Where the cleaner runs its statements; not enforced, so CTAS may name external_location. */
+  readonly pipelineWorkgroup: aws.athena.Workgroup;
+  /** Where analysts query; enforced, holds the named queries. */
+  readonly analystsWorkgroup: aws.athena.Workgroup;
   readonly namedQueries: Record<string, aws.athena.NamedQuery>;
 
   constructor(name: string, args: CatalogArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -106,37 +150,35 @@ export class Catalog extends pulumi.ComponentResource {
       );
     }
     this.tables = tables;
-    this.workgroup = new aws.athena.Workgroup(
-      `${name}-workgroup`,
-      {
-        name: `${args.namePrefix}-workgroup`,
-        state: 'ENABLED',
-        forceDestroy: args.forceDestroy,
-        configuration: {
-          // Enforced: a client cannot send results elsewhere, unencrypted, or lift the cutoff.
-          enforceWorkgroupConfiguration: true,
-          publishCloudwatchMetricsEnabled: true,
-          bytesScannedCutoffPerQuery: args.athenaBytesScannedCutoff,
-          engineVersion: { selectedEngineVersion: ATHENA_ENGINE_VERSION },
-          resultConfiguration: {
-            outputLocation: pulumi.interpolate`s3://${args.athenaResultsBucket}/`,
-            encryptionConfiguration: { encryptionOption: 'SSE_S3' },
-          },
-        },
-      },
-      childOpts,
-    );
+    const workgroup = (role: 'pipeline' | 'analysts') =>
+      new aws.athena.Workgroup(
+        `${name}-${role}-workgroup`,
+        pulumi.output(args.athenaResultsBucket).apply((resultsBucket) =>
+          workgroupArgs({
+            name: `${args.namePrefix}-${role}`,
+            enforce: role === 'analysts',
+            bytesScannedCutoff: role === 'pipeline' ? args.pipelineBytesScannedCutoff : args.analystsBytesScannedCutoff,
+            resultsBucket,
+            resultsPrefix: role === 'pipeline' ? PIPELINE_RESULTS_PREFIX : ANALYSTS_RESULTS_PREFIX,
+            forceDestroy: args.forceDestroy,
+          }),
+        ),
+        childOpts,
+      );
+    this.pipelineWorkgroup = workgroup('pipeline');
+    this.analystsWorkgroup = workgroup('analysts');
     this.namedQueries = {};
     for (const query of analyticsQueries(args.analyticsSqlDir, args.databaseName)) {
       this.namedQueries[query.name] = new aws.athena.NamedQuery(
         `${name}-query-${query.name}`,
-        { name: query.name, description: query.description, database: this.database.name, workgroup: this.workgroup.name, query: query.query },
+        { name: query.name, description: query.description, database: this.database.name, workgroup: this.analystsWorkgroup.name, query: query.query },
         childOpts,
       );
     }
     this.registerOutputs({
       databaseName: this.database.name,
-      workgroupName: this.workgroup.name,
+      pipelineWorkgroupName: this.pipelineWorkgroup.name,
+      analystsWorkgroupName: this.analystsWorkgroup.name,
       namedQueryIds: Object.fromEntries(Object.entries(this.namedQueries).map(([key, query]) => [key, query.id])),
     });
   }

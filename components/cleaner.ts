@@ -1,184 +1,59 @@
 // The cleaner: its container image, the Lambda that orchestrates Athena, its IAM role, and the
-// S3 → SQS (with a dead-letter queue) → Lambda trigger, plus a log group and alarms.
+// S3 → EventBridge → SQS FIFO (with a FIFO dead-letter queue) → Lambda trigger, plus a log group
+// and alarms. The IAM statements live in cleaner-policy.ts, the trigger's rules in
+// landing-events.ts.
+//
+// One gold writer at a time comes from the FIFO queue's single message group, not from reserved
+// concurrency: an event source mapping does not account for reserved concurrency and can take
+// more messages off the queue than the function may run, so throttled batches go back to the
+// queue and count toward maxReceiveCount ("Event source mappings don't account for reserved
+// concurrency", https://repost.aws/knowledge-center/lambda-sqs-scaling; "Don't set maximum
+// concurrency higher than the function's reserved concurrency",
+// https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html). With a FIFO source
+// Lambda invokes at most one batch per message group at a time (same pages), so neither
+// reservedConcurrentExecutions nor the mapping's maximumConcurrency is set.
 import * as aws from '@pulumi/aws';
 import * as awsx from '@pulumi/awsx';
 import * as pulumi from '@pulumi/pulumi';
+import { CLEANER_ENV } from '../handlers/aws/cleaner-environment.ts';
+import { cleanerPolicyDocument } from './cleaner-policy.ts';
+import { fifoQueueName, LANDING_MESSAGE_GROUP, landingEventPattern, landingQueuePolicyDocument } from './landing-events.ts';
 
 export const METRICS_NAMESPACE = 'ProcureFlow';
 export const SERVICE_NAME = 'procureflow-cleaner';
-/** Suffixes that trigger the cleaner: plain, gzip (read by Athena as is) and zip (unpacked by the Lambda). */
-export const LANDING_SUFFIXES = ['.dat', '.dat.gz', '.zip'] as const;
-/** The lake table folders the cleaner writes, by bucket. */
-// `_work/landed/` holds the symlink manifests through which Athena reads one landed file
-// (handlers/aws/glue-catalog.ts); the lake's lifecycle expires it.
-export const CLEANER_TABLE_PREFIXES = {
-  silver: ['raw_transactions/', '_work/landed/'],
-  gold: ['cleaned_transactions/', 'rejected_transactions/'],
-} as const;
+/** The count of landings the cleaner refused (too large, unreadable name, ...), in METRICS_NAMESPACE. */
+export const LANDINGS_REFUSED_METRIC = 'LandingsRefused';
+/** Powertools Metrics adds the service name as the `service` dimension of every metric. */
+export const METRICS_SERVICE_DIMENSION = 'service';
 /**
- * Receives before a message goes to the dead-letter queue. AWS advises at least 5 when the
- * function's concurrency is limited: a throttled delivery also counts as a receive.
+ * Receives before a message goes to the dead-letter queue. A long batch legitimately takes more
+ * than one delivery: at the timeout its running statement is left running and the next delivery
+ * re-attaches to it (handlers/aws/athena-engine.ts). Five follows the common SQS/Lambda advice;
+ * with no reserved concurrency a throttle no longer eats into it.
  */
 export const MAX_RECEIVE_COUNT = 5;
-/** AWS guidance for SQS event sources: visibility timeout at least six times the function timeout. */
+/**
+ * "Set the source queue's visibility timeout to at least six times the configuration timeout on
+ * your function" (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html).
+ * The same holds for a FIFO queue; there an in-flight message also holds back its group
+ * (https://repost.aws/knowledge-center/sqs-fifo-messages-not-returned).
+ */
 export const VISIBILITY_TIMEOUT_FACTOR = 6;
+/** SQS allows a visibility timeout of at most 12 hours. */
+export const MAX_VISIBILITY_TIMEOUT_SECONDS = 12 * 3600;
 
-export interface PolicyStatement {
-  Sid: string;
-  Effect: 'Allow' | 'Deny';
-  Action: string[];
-  Resource: string | string[];
-  Condition?: Record<string, Record<string, string | string[]>>;
+/** The role's name: IAM names are global to the account, so the region keeps two regions' stacks apart. */
+export function roleName(namePrefix: string, region: string): string {
+  const name = `${namePrefix}-cleaner-${region}`;
+  if (name.length > 64) throw new Error(`IAM role name '${name}' is ${name.length} characters; IAM allows 64`);
+  return name;
 }
 
-export interface CleanerPolicyArgs {
-  bronzeBucketArn: string;
-  bronzePrefix: string;
-  silverBucketArn: string;
-  goldBucketArn: string;
-  athenaResultsBucketArn: string;
-  /** `arn:<partition>:glue:<region>:<account>:database/<name>`. */
-  databaseArn: string;
-  workgroupArn: string;
-  queueArn: string;
-  logGroupArn: string;
-}
-
-/** The catalog and `table/<db>/*` ARNs that go with a Glue database ARN. */
-export function glueArns(databaseArn: string): { catalog: string; database: string; tables: string } {
-  const match = /^(arn:[^:]+:glue:[^:]+:[^:]+):database\/([^/]+)$/.exec(databaseArn);
-  if (!match) throw new Error(`'${databaseArn}' is not a Glue database ARN`);
-  const [, base, database] = match;
-  return { catalog: `${base}:catalog`, database: databaseArn, tables: `${base}:table/${database}/*` };
-}
-
-/** Every statement of the cleaner's role: one per purpose, each naming its exact resources. */
-export function cleanerPolicyStatements(args: CleanerPolicyArgs): PolicyStatement[] {
-  const glue = glueArns(args.databaseArn);
-  const tableObjects = [
-    ...CLEANER_TABLE_PREFIXES.silver.map((prefix) => `${args.silverBucketArn}/${prefix}*`),
-    ...CLEANER_TABLE_PREFIXES.gold.map((prefix) => `${args.goldBucketArn}/${prefix}*`),
-  ];
-  return [
-    {
-      // Reads landed files; writes the members of an unpacked zip next to it (multipart).
-      Sid: 'BronzeLandedObjects',
-      Effect: 'Allow',
-      Action: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'],
-      Resource: `${args.bronzeBucketArn}/${args.bronzePrefix}*`,
-    },
-    {
-      // Athena runs with the caller's credentials, so it lists bronze as the cleaner.
-      Sid: 'BronzeListLanding',
-      Effect: 'Allow',
-      Action: ['s3:ListBucket'],
-      Resource: args.bronzeBucketArn,
-      Condition: { StringLike: { 's3:prefix': [`${args.bronzePrefix}*`] } },
-    },
-    {
-      Sid: 'SilverListTables',
-      Effect: 'Allow',
-      Action: ['s3:ListBucket'],
-      Resource: args.silverBucketArn,
-      Condition: { StringLike: { 's3:prefix': CLEANER_TABLE_PREFIXES.silver.map((prefix) => `${prefix}*`) } },
-    },
-    {
-      Sid: 'GoldListTables',
-      Effect: 'Allow',
-      Action: ['s3:ListBucket'],
-      Resource: args.goldBucketArn,
-      Condition: { StringLike: { 's3:prefix': CLEANER_TABLE_PREFIXES.gold.map((prefix) => `${prefix}*`) } },
-    },
-    {
-      // Athena CTAS writes a batch's partition; the cleaner empties it before a retried step.
-      Sid: 'LakeTableObjects',
-      Effect: 'Allow',
-      Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'],
-      Resource: tableObjects,
-    },
-    {
-      Sid: 'LakeBucketLocation',
-      Effect: 'Allow',
-      Action: ['s3:GetBucketLocation'],
-      Resource: [args.bronzeBucketArn, args.silverBucketArn, args.goldBucketArn, args.athenaResultsBucketArn],
-    },
-    {
-      Sid: 'AthenaQueryResults',
-      Effect: 'Allow',
-      Action: ['s3:GetObject', 's3:PutObject', 's3:ListBucket', 's3:AbortMultipartUpload'],
-      Resource: [args.athenaResultsBucketArn, `${args.athenaResultsBucketArn}/*`],
-    },
-    {
-      Sid: 'AthenaWorkgroupQueries',
-      Effect: 'Allow',
-      Action: ['athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:GetQueryResults', 'athena:StopQueryExecution'],
-      Resource: args.workgroupArn,
-    },
-    {
-      // Work tables (bronze_<batch>, stage_<step>_<batch>) are created and dropped per batch, so
-      // their names are unknown in advance: the table wildcard stays inside the lake's database.
-      Sid: 'GlueLakeDatabase',
-      Effect: 'Allow',
-      Action: [
-        'glue:GetDatabase',
-        'glue:GetTable',
-        'glue:GetTables',
-        'glue:CreateTable',
-        'glue:DeleteTable',
-        'glue:UpdateTable',
-        'glue:GetPartition',
-        'glue:GetPartitions',
-        'glue:BatchCreatePartition',
-        'glue:CreatePartition',
-      ],
-      Resource: [glue.catalog, glue.database, glue.tables],
-    },
-    {
-      Sid: 'LandingQueue',
-      Effect: 'Allow',
-      Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility'],
-      Resource: args.queueArn,
-    },
-    {
-      // The log group is created by the stack, so the role cannot create log groups.
-      Sid: 'OwnLogGroup',
-      Effect: 'Allow',
-      Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-      Resource: `${args.logGroupArn.replace(/:\*$/, '')}:*`,
-    },
-    {
-      // PutMetricData has no resource to scope; the namespace condition is its only bound.
-      Sid: 'PutProcureFlowMetrics',
-      Effect: 'Allow',
-      Action: ['cloudwatch:PutMetricData'],
-      Resource: '*',
-      Condition: { StringEquals: { 'cloudwatch:namespace': METRICS_NAMESPACE } },
-    },
-  ];
-}
-
-/** The role policy document of the cleaner. */
-export function cleanerPolicyDocument(args: CleanerPolicyArgs): string {
-  return JSON.stringify({ Version: '2012-10-17', Statement: cleanerPolicyStatements(args) });
-}
-
-/** The queue policy letting only the bronze bucket of this account send landing events. */
-export function landingQueuePolicyDocument(queueArn: string, bronzeBucketArn: string): string {
-  const account = queueArn.split(':')[4];
-  if (!account) throw new Error(`'${queueArn}' is not an SQS queue ARN`);
-  return JSON.stringify({
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Sid: 'BronzeLandingEvents',
-        Effect: 'Allow',
-        Principal: { Service: 's3.amazonaws.com' },
-        Action: 'sqs:SendMessage',
-        Resource: queueArn,
-        Condition: { ArnEquals: { 'aws:SourceArn': bronzeBucketArn }, StringEquals: { 'aws:SourceAccount': account } },
-      },
-    ],
-  });
+/** The visibility timeout of the landing queue for a function timeout. */
+export function visibilityTimeoutSeconds(functionTimeoutSeconds: number): number {
+  const seconds = VISIBILITY_TIMEOUT_FACTOR * functionTimeoutSeconds;
+  if (seconds > MAX_VISIBILITY_TIMEOUT_SECONDS) throw new Error(`visibility timeout ${seconds} s exceeds SQS's ${MAX_VISIBILITY_TIMEOUT_SECONDS} s`);
+  return seconds;
 }
 
 export interface CleanerEnvironmentArgs {
@@ -186,27 +61,30 @@ export interface CleanerEnvironmentArgs {
   silverBucket: string;
   goldBucket: string;
   databaseName: string;
-  workgroupName: string;
+  pipelineWorkgroupName: string;
   bronzePrefix: string;
   zipMaxTotalBytes: number;
   zipMaxRatio: number;
+  landingMaxBytes: number;
 }
 
-/** The environment variables the cleaner's entry reads. */
+/** The environment variables the cleaner's entry reads, under the names of CLEANER_ENV. */
 export function cleanerEnvironment(args: CleanerEnvironmentArgs): Record<string, string> {
   return {
-    BRONZE_BUCKET: args.bronzeBucket,
-    SILVER_BUCKET: args.silverBucket,
-    GOLD_BUCKET: args.goldBucket,
-    GLUE_DATABASE: args.databaseName,
-    ATHENA_WORKGROUP: args.workgroupName,
-    BRONZE_PREFIX: args.bronzePrefix,
-    SQL_DIR: '/var/task/sql',
+    [CLEANER_ENV.bronzeBucket]: args.bronzeBucket,
+    [CLEANER_ENV.silverBucket]: args.silverBucket,
+    [CLEANER_ENV.goldBucket]: args.goldBucket,
+    [CLEANER_ENV.database]: args.databaseName,
+    [CLEANER_ENV.workGroup]: args.pipelineWorkgroupName,
+    [CLEANER_ENV.bronzePrefix]: args.bronzePrefix,
+    [CLEANER_ENV.sqlDir]: '/var/task/sql',
+    [CLEANER_ENV.zipMaxTotalBytes]: String(args.zipMaxTotalBytes),
+    [CLEANER_ENV.zipMaxRatio]: String(args.zipMaxRatio),
+    [CLEANER_ENV.landingMaxBytes]: String(args.landingMaxBytes),
+    // Powertools' own variables.
     POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
     POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
     POWERTOOLS_LOG_LEVEL: 'INFO',
-    ZIP_MAX_TOTAL_BYTES: String(args.zipMaxTotalBytes),
-    ZIP_MAX_RATIO: String(args.zipMaxRatio),
   };
 }
 
@@ -226,12 +104,15 @@ export function imageLifecyclePolicy(keep: number): string {
 
 export interface CleanerArgs {
   namePrefix: string;
+  /** The deploying region: part of the role's name. */
+  region: pulumi.Input<string>;
   bronzeBucket: aws.s3.Bucket;
   silverBucket: aws.s3.Bucket;
   goldBucket: aws.s3.Bucket;
   athenaResultsBucket: aws.s3.Bucket;
   database: aws.glue.CatalogDatabase;
-  workgroup: aws.athena.Workgroup;
+  /** The pipeline's workgroup: the only one the cleaner may use. */
+  pipelineWorkgroup: aws.athena.Workgroup;
   bronzePrefix: string;
   memoryMb: number;
   timeoutSeconds: number;
@@ -241,6 +122,7 @@ export interface CleanerArgs {
   forceDestroy: boolean;
   zipMaxTotalBytes: number;
   zipMaxRatio: number;
+  landingMaxBytes: number;
   alarmEmail?: string;
   /** Build context of the image (the repository root) and its Dockerfile. */
   dockerContext: string;
@@ -266,6 +148,7 @@ export class Cleaner extends pulumi.ComponentResource {
   readonly function: aws.lambda.Function;
   readonly queue: aws.sqs.Queue;
   readonly deadLetterQueue: aws.sqs.Queue;
+  readonly landingRule: aws.cloudwatch.EventRule;
   readonly alarmTopic: aws.sns.Topic;
 
   constructor(name: string, args: CleanerArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -303,18 +186,23 @@ export class Cleaner extends pulumi.ComponentResource {
       childOpts,
     );
 
+    // "A FIFO queue can only use a FIFO DLQ"
+    // (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-configure-dead-letter-queue.html).
     this.deadLetterQueue = new aws.sqs.Queue(
       `${name}-dead-letter-queue`,
-      { name: `${args.namePrefix}-landings-dlq`, messageRetentionSeconds: 14 * 24 * 3600, sqsManagedSseEnabled: true },
+      { name: fifoQueueName(`${args.namePrefix}-landings-dlq`), fifoQueue: true, messageRetentionSeconds: 14 * 24 * 3600, sqsManagedSseEnabled: true },
       childOpts,
     );
     this.queue = new aws.sqs.Queue(
       `${name}-queue`,
       {
-        name: `${args.namePrefix}-landings`,
-        visibilityTimeoutSeconds: VISIBILITY_TIMEOUT_FACTOR * args.timeoutSeconds,
+        name: fifoQueueName(`${args.namePrefix}-landings`),
+        fifoQueue: true,
+        // Required of a FIFO queue that is an EventBridge target (landing-events.ts).
+        contentBasedDeduplication: true,
+        visibilityTimeoutSeconds: visibilityTimeoutSeconds(args.timeoutSeconds),
         messageRetentionSeconds: 4 * 24 * 3600,
-        // SQS-managed keys: S3 cannot publish to a queue encrypted with the AWS-managed KMS key.
+        // SQS-managed keys: EventBridge needs no KMS grant to send to the queue.
         sqsManagedSseEnabled: true,
         redrivePolicy: this.deadLetterQueue.arn.apply((deadLetterTargetArn) => JSON.stringify({ deadLetterTargetArn, maxReceiveCount: MAX_RECEIVE_COUNT })),
       },
@@ -324,7 +212,7 @@ export class Cleaner extends pulumi.ComponentResource {
     const role = new aws.iam.Role(
       `${name}-role`,
       {
-        name: `${functionName}-role`,
+        name: pulumi.output(args.region).apply((region) => roleName(args.namePrefix, region)),
         assumeRolePolicy: JSON.stringify({
           Version: '2012-10-17',
           Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
@@ -343,7 +231,7 @@ export class Cleaner extends pulumi.ComponentResource {
             args.goldBucket.arn,
             args.athenaResultsBucket.arn,
             args.database.arn,
-            args.workgroup.arn,
+            args.pipelineWorkgroup.arn,
             this.queue.arn,
             logGroup.arn,
           ])
@@ -355,7 +243,7 @@ export class Cleaner extends pulumi.ComponentResource {
               goldBucketArn: gold,
               athenaResultsBucketArn: results,
               databaseArn: database,
-              workgroupArn: workgroup,
+              pipelineWorkgroupArn: workgroup,
               queueArn: queue,
               logGroupArn: logs,
             }),
@@ -377,24 +265,20 @@ export class Cleaner extends pulumi.ComponentResource {
         timeout: args.timeoutSeconds,
         // Room to download a landed zip before streaming its members back to bronze.
         ephemeralStorage: { size: args.ephemeralStorageMb },
-        // Gold writers take turns: first-write-wins dedupe reads gold, so two batches merging at
-        // once could both insert an id. One concurrent execution serializes the merges and keeps
-        // the stack far below Athena's DML quota. (The mapping's maximumConcurrency cannot go
-        // below 2, and S3 cannot notify a FIFO queue.)
-        reservedConcurrentExecutions: 1,
         environment: {
           variables: pulumi
-            .all([args.bronzeBucket.bucket, args.silverBucket.bucket, args.goldBucket.bucket, args.database.name, args.workgroup.name])
-            .apply(([bronzeBucket, silverBucket, goldBucket, databaseName, workgroupName]) =>
+            .all([args.bronzeBucket.bucket, args.silverBucket.bucket, args.goldBucket.bucket, args.database.name, args.pipelineWorkgroup.name])
+            .apply(([bronzeBucket, silverBucket, goldBucket, databaseName, pipelineWorkgroupName]) =>
               cleanerEnvironment({
                 bronzeBucket,
                 silverBucket,
                 goldBucket,
                 databaseName,
-                workgroupName,
+                pipelineWorkgroupName,
                 bronzePrefix: args.bronzePrefix,
                 zipMaxTotalBytes: args.zipMaxTotalBytes,
                 zipMaxRatio: args.zipMaxRatio,
+                landingMaxBytes: args.landingMaxBytes,
               }),
             ),
         },
@@ -402,23 +286,31 @@ export class Cleaner extends pulumi.ComponentResource {
       { parent: this, dependsOn: [logGroup, rolePolicy] },
     );
 
-    const queuePolicy = new aws.sqs.QueuePolicy(
-      `${name}-queue-policy`,
-      { queueUrl: this.queue.url, policy: pulumi.all([this.queue.arn, args.bronzeBucket.arn]).apply(([queue, bronze]) => landingQueuePolicyDocument(queue, bronze)) },
+    // S3 → EventBridge: with `eventbridge: true` the bucket sends all its events to the default
+    // bus; the rule below picks the landings. (An explicit resource, not bucket.onObjectCreated,
+    // so that previews and tests see it.)
+    new aws.s3.BucketNotification(`${name}-bronze-notification`, { bucket: args.bronzeBucket.id, eventbridge: true }, childOpts);
+    this.landingRule = new aws.cloudwatch.EventRule(
+      `${name}-landing-rule`,
+      {
+        name: `${args.namePrefix}-landings`,
+        description: 'Objects created in the bronze bucket with a .dat, .dat.gz or .zip key, in any case',
+        eventPattern: args.bronzeBucket.bucket.apply((bucket) => JSON.stringify(landingEventPattern(bucket))),
+      },
       childOpts,
     );
-    // An explicit resource (not bucket.onObjectCreated) so that previews and tests see it.
-    new aws.s3.BucketNotification(
-      `${name}-bronze-notification`,
+    const queuePolicy = new aws.sqs.QueuePolicy(
+      `${name}-queue-policy`,
+      { queueUrl: this.queue.url, policy: pulumi.all([this.queue.arn, this.landingRule.arn]).apply(([queue, rule]) => landingQueuePolicyDocument(queue, rule)) },
+      childOpts,
+    );
+    new aws.cloudwatch.EventTarget(
+      `${name}-landing-target`,
       {
-        bucket: args.bronzeBucket.id,
-        queues: LANDING_SUFFIXES.map((suffix) => ({
-          id: `landing${suffix.replace(/\./g, '-')}`,
-          queueArn: this.queue.arn,
-          events: ['s3:ObjectCreated:*'],
-          filterPrefix: args.bronzePrefix,
-          filterSuffix: suffix,
-        })),
+        rule: this.landingRule.name,
+        targetId: 'landings-fifo-queue',
+        arn: this.queue.arn,
+        sqsTarget: { messageGroupId: LANDING_MESSAGE_GROUP },
       },
       { parent: this, dependsOn: [queuePolicy] },
     );
@@ -430,8 +322,6 @@ export class Cleaner extends pulumi.ComponentResource {
         batchSize: args.batchSize,
         // One failed file is retried alone; the others of the batch are deleted.
         functionResponseTypes: ['ReportBatchItemFailures'],
-        // The lowest value AWS allows: fewer throttled deliveries against the reserved concurrency of 1.
-        scalingConfig: { maximumConcurrency: 2 },
       },
       { parent: this, dependsOn: [rolePolicy] },
     );
@@ -440,32 +330,40 @@ export class Cleaner extends pulumi.ComponentResource {
     if (args.alarmEmail) {
       new aws.sns.TopicSubscription(`${name}-alarms-email`, { topic: this.alarmTopic.arn, protocol: 'email', endpoint: args.alarmEmail }, childOpts);
     }
-    new aws.cloudwatch.MetricAlarm(
-      `${name}-dead-letter-alarm`,
-      {
-        name: `${args.namePrefix}-landings-dead-letters`,
-        alarmDescription: 'A landing failed every retry and waits in the dead-letter queue',
-        namespace: 'AWS/SQS',
-        metricName: 'ApproximateNumberOfMessagesVisible',
-        dimensions: { QueueName: this.deadLetterQueue.name },
-        statistic: 'Maximum',
-        ...alertOnAnyOccurrence(this.alarmTopic.arn),
-      },
-      childOpts,
-    );
-    new aws.cloudwatch.MetricAlarm(
-      `${name}-errors-alarm`,
-      {
-        name: `${args.namePrefix}-cleaner-errors`,
-        alarmDescription: 'The cleaner Lambda failed an invocation',
-        namespace: 'AWS/Lambda',
-        metricName: 'Errors',
-        dimensions: { FunctionName: this.function.name },
-        statistic: 'Sum',
-        ...alertOnAnyOccurrence(this.alarmTopic.arn),
-      },
-      childOpts,
-    );
+    const alarm = (suffix: string, inputs: Omit<aws.cloudwatch.MetricAlarmArgs, 'comparisonOperator' | 'evaluationPeriods'>) =>
+      new aws.cloudwatch.MetricAlarm(`${name}-${suffix}-alarm`, { ...inputs, ...alertOnAnyOccurrence(this.alarmTopic.arn) }, childOpts);
+    alarm('dead-letter', {
+      name: `${args.namePrefix}-landings-dead-letters`,
+      alarmDescription: 'A landing failed every retry and waits in the dead-letter queue',
+      namespace: 'AWS/SQS',
+      metricName: 'ApproximateNumberOfMessagesVisible',
+      dimensions: { QueueName: this.deadLetterQueue.name },
+      statistic: 'Maximum',
+    });
+    alarm('errors', {
+      name: `${args.namePrefix}-cleaner-errors`,
+      alarmDescription: 'The cleaner Lambda failed an invocation',
+      namespace: 'AWS/Lambda',
+      metricName: 'Errors',
+      dimensions: { FunctionName: this.function.name },
+      statistic: 'Sum',
+    });
+    alarm('throttles', {
+      name: `${args.namePrefix}-cleaner-throttles`,
+      alarmDescription: 'The cleaner Lambda was throttled (account concurrency exhausted): landings wait',
+      namespace: 'AWS/Lambda',
+      metricName: 'Throttles',
+      dimensions: { FunctionName: this.function.name },
+      statistic: 'Sum',
+    });
+    alarm('landings-refused', {
+      name: `${args.namePrefix}-landings-refused`,
+      alarmDescription: 'The cleaner refused a landing (the reason is in its log)',
+      namespace: METRICS_NAMESPACE,
+      metricName: LANDINGS_REFUSED_METRIC,
+      dimensions: { [METRICS_SERVICE_DIMENSION]: SERVICE_NAME },
+      statistic: 'Sum',
+    });
 
     this.registerOutputs({
       functionName: this.function.name,

@@ -2,6 +2,7 @@
 // versioned bronze, and lifecycle rules so query results and failed uploads do not pile up.
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { LANDED_COPY_PREFIX, LANDED_MANIFEST_PREFIX } from '../handlers/core/lake-prefixes.ts';
 
 export type BucketRole = 'bronze' | 'silver' | 'gold' | 'athena-results';
 
@@ -12,10 +13,17 @@ export const ATHENA_RESULTS_EXPIRY_DAYS = 7;
 /** Days an overwritten or deleted bronze object stays recoverable. */
 export const BRONZE_NONCURRENT_EXPIRY_DAYS = 30;
 
-/** The globally unique S3 name of one of a stack's buckets; throws when S3 would refuse it. */
-export function bucketName(prefix: string, role: BucketRole): string {
+/**
+ * The S3 name of one of a stack's buckets: `<prefix>-<role>-<account id>`. Bucket names are
+ * global across all accounts, so a name built from the stack alone can already belong to
+ * someone else; the account id makes the default unique to the deploying account and stays
+ * stable across deployments (a random suffix would too, but would hide whose bucket it is).
+ * Throws when S3 would refuse the name.
+ */
+export function bucketName(prefix: string, role: BucketRole, accountId: string): string {
   if (!BUCKET_ROLES.includes(role)) throw new Error(`unknown bucket role '${String(role)}'`);
-  const name = `${prefix}-${role}`;
+  if (!/^\d{12}$/.test(accountId)) throw new Error(`'${accountId}' is not a 12-digit AWS account id`);
+  const name = `${prefix}-${role}-${accountId}`;
   if (name.length < 3 || name.length > 63) {
     throw new Error(`bucket name '${name}' is ${name.length} characters; S3 allows 3 to 63`);
   }
@@ -42,12 +50,20 @@ export function denyInsecureTransportPolicy(bucketArn: string): string {
   });
 }
 
-/** Where the cleaner keeps per-batch work objects in the silver bucket. */
-export const WORK_PREFIX = '_work/';
+/** The silver bucket's work areas (handlers/core/lake-prefixes.ts): needed only while their batch runs. */
+export const WORK_PREFIXES = [LANDED_MANIFEST_PREFIX, LANDED_COPY_PREFIX] as const;
 const WORK_EXPIRY_DAYS = 7;
 
-/** The lifecycle rules of a bucket: every bucket aborts stale uploads; results and work objects expire; old bronze versions expire. */
-export function lifecycleRules(role: BucketRole): aws.types.input.s3.BucketLifecycleConfigurationRule[] {
+export interface LifecycleOptions {
+  /** Days after which a bronze object moves to S3 Standard-IA (at least 30: see stack-config.ts). */
+  bronzeInfrequentAccessDays: number;
+}
+
+/**
+ * The lifecycle rules of a bucket: every bucket aborts stale uploads; results and work objects
+ * expire; bronze moves to Standard-IA after the configured days and its old versions expire.
+ */
+export function lifecycleRules(role: BucketRole, options: LifecycleOptions): aws.types.input.s3.BucketLifecycleConfigurationRule[] {
   const rules: aws.types.input.s3.BucketLifecycleConfigurationRule[] = [
     // Athena CTAS and the zip unpacker write multipart; a crash leaves invisible, billed parts.
     { id: 'abort-incomplete-multipart-uploads', status: 'Enabled', filter: {}, abortIncompleteMultipartUpload: { daysAfterInitiation: 1 } },
@@ -56,10 +72,29 @@ export function lifecycleRules(role: BucketRole): aws.types.input.s3.BucketLifec
     rules.push({ id: 'expire-query-results', status: 'Enabled', filter: {}, expiration: { days: ATHENA_RESULTS_EXPIRY_DAYS } });
   }
   if (role === 'silver') {
-    // Symlink manifests of landed files: needed only while their batch runs.
-    rules.push({ id: 'expire-work-manifests', status: 'Enabled', filter: { prefix: WORK_PREFIX }, expiration: { days: WORK_EXPIRY_DAYS } });
+    // Manifests and landed copies through which Athena reads a landed file.
+    for (const prefix of WORK_PREFIXES) {
+      rules.push({
+        id: `expire-${prefix.replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')}`,
+        status: 'Enabled',
+        filter: { prefix },
+        expiration: { days: WORK_EXPIRY_DAYS },
+      });
+    }
   }
   if (role === 'bronze') {
+    // Landed files are read once (and again only on a retry): after the configured days they are
+    // kept for the record at the Standard-IA price. S3 refuses fewer than 30 days (see
+    // MIN_INFREQUENT_ACCESS_DAYS in stack-config.ts).
+    if (!Number.isInteger(options.bronzeInfrequentAccessDays) || options.bronzeInfrequentAccessDays < 30) {
+      throw new Error(`bronzeInfrequentAccessDays must be an integer of at least 30, got ${options.bronzeInfrequentAccessDays}`);
+    }
+    rules.push({
+      id: 'bronze-to-standard-ia',
+      status: 'Enabled',
+      filter: {},
+      transitions: [{ days: options.bronzeInfrequentAccessDays, storageClass: 'STANDARD_IA' }],
+    });
     rules.push({
       id: 'expire-noncurrent-versions',
       status: 'Enabled',
@@ -72,6 +107,9 @@ export function lifecycleRules(role: BucketRole): aws.types.input.s3.BucketLifec
 
 export interface LakeBucketsArgs {
   namePrefix: string;
+  /** The deploying account: part of every bucket name (see bucketName). */
+  accountId: pulumi.Input<string>;
+  bronzeInfrequentAccessDays: number;
   /** Lets `pulumi destroy` delete non-empty buckets: dev stacks only. */
   forceDestroy: boolean;
 }
@@ -99,7 +137,11 @@ export class LakeBuckets extends pulumi.ComponentResource {
 
   private secureBucket(name: string, role: BucketRole, args: LakeBucketsArgs): aws.s3.Bucket {
     const opts = { parent: this };
-    const bucket = new aws.s3.Bucket(`${name}-${role}`, { bucket: bucketName(args.namePrefix, role), forceDestroy: args.forceDestroy }, opts);
+    const bucket = new aws.s3.Bucket(
+      `${name}-${role}`,
+      { bucket: pulumi.output(args.accountId).apply((accountId) => bucketName(args.namePrefix, role, accountId)), forceDestroy: args.forceDestroy },
+      opts,
+    );
     new aws.s3.BucketServerSideEncryptionConfiguration(
       `${name}-${role}-encryption`,
       { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' } }] },
@@ -123,7 +165,7 @@ export class LakeBuckets extends pulumi.ComponentResource {
     }
     new aws.s3.BucketLifecycleConfiguration(
       `${name}-${role}-lifecycle`,
-      { bucket: bucket.id, rules: lifecycleRules(role) },
+      { bucket: bucket.id, rules: lifecycleRules(role, { bronzeInfrequentAccessDays: args.bronzeInfrequentAccessDays }) },
       { parent: this, dependsOn: versioning ? [versioning] : [] },
     );
     return bucket;

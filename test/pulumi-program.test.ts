@@ -2,7 +2,9 @@
 // of each component, the IAM statements, bucket security, the Lambda and the event wiring.
 import { readdirSync, readFileSync } from 'node:fs';
 import test from 'ava';
-import { ACCOUNT, REGION, installMocks, qualifiedName, registeredUrns, settled, valueOf, type Registration } from './pulumi-helpers/mocks.ts';
+import { LANDINGS_REFUSED_METRIC } from '../components/cleaner.ts';
+import { CLEANER_ENV } from '../handlers/aws/cleaner-environment.ts';
+import { ACCOUNT, REGION, calls, installMocks, qualifiedName, registeredUrns, settled, valueOf, type Registration } from './pulumi-helpers/mocks.ts';
 
 // Mocks and config first: the program reads both when it is imported.
 const registrations = installMocks('dev', {
@@ -11,7 +13,7 @@ const registrations = installMocks('dev', {
   'procureflow:databaseName': 'procureflow_db',
   'procureflow:lambdaMemoryMb': '256',
   'procureflow:lambdaTimeoutSeconds': '900',
-  'procureflow:athenaBytesScannedCutoff': '10737418240',
+  'procureflow:athenaBytesScannedCutoff': '17179869184',
   'procureflow:forceDestroy': 'true',
 });
 const program = await import('../index.ts');
@@ -35,7 +37,11 @@ function childrenOf(componentType: string): string[] {
 }
 
 const bucketRoles = ['athena-results', 'bronze', 'gold', 'silver'];
-const arn = (bucket: string) => `arn:aws:s3:::procureflow-dev-${bucket}`;
+const bucketOf = (role: string) => `procureflow-dev-${role}-${ACCOUNT}`;
+const arn = (role: string) => `arn:aws:s3:::${bucketOf(role)}`;
+const queueArn = `arn:aws:sqs:${REGION}:${ACCOUNT}:procureflow-dev-landings.fifo`;
+const dlqArn = `arn:aws:sqs:${REGION}:${ACCOUNT}:procureflow-dev-landings-dlq.fifo`;
+const ruleArn = `arn:aws:events:${REGION}:${ACCOUNT}:rule/procureflow-dev-landings`;
 
 test('the stack is exactly three components plus their children', (t) => {
   const topLevel = registeredUrns()
@@ -44,6 +50,10 @@ test('the stack is exactly three components plus their children', (t) => {
     .sort();
   t.deepEqual(topLevel, ['procureflow:catalog:Catalog::catalog', 'procureflow:cleaner:Cleaner::cleaner', 'procureflow:lake:LakeBuckets::lake']);
   t.is(registeredUrns().length, registrations.length, 'every registration is one resource');
+});
+
+test('the program calls exactly the two provider functions it needs: the account and the region', (t) => {
+  t.deepEqual([...new Set(calls)].sort(), ['aws:index/getCallerIdentity:getCallerIdentity', 'aws:index/getRegion:getRegion']);
 });
 
 test('LakeBuckets holds exactly the four secured buckets', (t) => {
@@ -58,12 +68,13 @@ test('LakeBuckets holds exactly the four secured buckets', (t) => {
   t.deepEqual(childrenOf('procureflow:lake:LakeBuckets'), expected.sort());
 });
 
-test('Catalog holds the database, the three tables, the workgroup and one named query per analytics file', (t) => {
+test('Catalog holds the database, the three tables, the two workgroups and one named query per analytics file', (t) => {
   t.true(analyticsFiles.length > 0);
   t.deepEqual(
     childrenOf('procureflow:catalog:Catalog'),
     [
-      'aws:athena/workgroup:Workgroup::catalog-workgroup',
+      'aws:athena/workgroup:Workgroup::catalog-analysts-workgroup',
+      'aws:athena/workgroup:Workgroup::catalog-pipeline-workgroup',
       'aws:glue/catalogDatabase:CatalogDatabase::catalog-database',
       'aws:glue/catalogTable:CatalogTable::catalog-cleaned_transactions',
       'aws:glue/catalogTable:CatalogTable::catalog-raw_transactions',
@@ -73,13 +84,17 @@ test('Catalog holds the database, the three tables, the workgroup and one named 
   );
 });
 
-test('Cleaner holds the image, function, role, queues, trigger, log group and alarms', (t) => {
+test('Cleaner holds the image, function, role, FIFO queues, EventBridge trigger, log group and alarms', (t) => {
   t.deepEqual(
     childrenOf('procureflow:cleaner:Cleaner'),
     [
+      'aws:cloudwatch/eventRule:EventRule::cleaner-landing-rule',
+      'aws:cloudwatch/eventTarget:EventTarget::cleaner-landing-target',
       'aws:cloudwatch/logGroup:LogGroup::cleaner-log-group',
       'aws:cloudwatch/metricAlarm:MetricAlarm::cleaner-dead-letter-alarm',
       'aws:cloudwatch/metricAlarm:MetricAlarm::cleaner-errors-alarm',
+      'aws:cloudwatch/metricAlarm:MetricAlarm::cleaner-landings-refused-alarm',
+      'aws:cloudwatch/metricAlarm:MetricAlarm::cleaner-throttles-alarm',
       'aws:ecr/lifecyclePolicy:LifecyclePolicy::cleaner-repository-lifecycle',
       'aws:ecr/repository:Repository::cleaner-repository',
       'aws:iam/role:Role::cleaner-role',
@@ -98,7 +113,7 @@ test('Cleaner holds the image, function, role, queues, trigger, log group and al
 
 test('every bucket is encrypted, fully private, TLS only, force-destroyable in dev, with lifecycle rules', (t) => {
   for (const role of bucketRoles) {
-    t.deepEqual(resource('aws:s3/bucket:Bucket', `lake-${role}`), { bucket: `procureflow-dev-${role}`, forceDestroy: true });
+    t.deepEqual(resource('aws:s3/bucket:Bucket', `lake-${role}`), { bucket: bucketOf(role), forceDestroy: true });
     t.deepEqual(resource('aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration', `lake-${role}-encryption`), {
       bucket: `lake-${role}-id`,
       rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' } }],
@@ -135,14 +150,27 @@ test('every bucket is encrypted, fully private, TLS only, force-destroyable in d
     filter: {},
     expiration: { days: 7 },
   });
+  const bronzeRules = resource('aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration', 'lake-bronze-lifecycle').rules;
+  t.deepEqual((bronzeRules as Record<string, unknown>[]).find((rule) => rule.id === 'bronze-to-standard-ia'), {
+    id: 'bronze-to-standard-ia',
+    status: 'Enabled',
+    filter: {},
+    transitions: [{ days: 30, storageClass: 'STANDARD_IA' }],
+  });
+  const silverRules = resource('aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration', 'lake-silver-lifecycle').rules;
+  t.deepEqual(
+    (silverRules as { filter: { prefix?: string } }[]).map((rule) => rule.filter.prefix).filter(Boolean),
+    ['_work/landed/', '_work/landed-copies/'],
+    'both work areas expire',
+  );
 });
 
 test('the Glue tables are Snappy Parquet, partitioned by batch_id, in the lake buckets', (t) => {
   t.is(resource('aws:glue/catalogDatabase:CatalogDatabase', 'catalog-database').name, 'procureflow_db');
   const locations = {
-    raw_transactions: 's3://procureflow-dev-silver/raw_transactions/',
-    cleaned_transactions: 's3://procureflow-dev-gold/cleaned_transactions/',
-    rejected_transactions: 's3://procureflow-dev-gold/rejected_transactions/',
+    raw_transactions: `s3://${bucketOf('silver')}/raw_transactions/`,
+    cleaned_transactions: `s3://${bucketOf('gold')}/cleaned_transactions/`,
+    rejected_transactions: `s3://${bucketOf('gold')}/rejected_transactions/`,
   };
   for (const [table, location] of Object.entries(locations)) {
     const inputs = resource('aws:glue/catalogTable:CatalogTable', `catalog-${table}`);
@@ -156,18 +184,24 @@ test('the Glue tables are Snappy Parquet, partitioned by batch_id, in the lake b
   }
 });
 
-test('the workgroup runs engine v3, enforced, with encrypted results and the bytes-scanned cutoff', (t) => {
-  t.deepEqual(resource('aws:athena/workgroup:Workgroup', 'catalog-workgroup'), {
-    name: 'procureflow-dev-workgroup',
-    state: 'ENABLED',
-    forceDestroy: true,
-    configuration: {
-      enforceWorkgroupConfiguration: true,
-      publishCloudwatchMetricsEnabled: true,
-      bytesScannedCutoffPerQuery: 10737418240,
-      engineVersion: { selectedEngineVersion: 'Athena engine version 3' },
-      resultConfiguration: { outputLocation: 's3://procureflow-dev-athena-results/', encryptionConfiguration: { encryptionOption: 'SSE_S3' } },
-    },
+test('the pipeline workgroup does not enforce (CTAS names external_location); the analysts workgroup does', (t) => {
+  const shared = { state: 'ENABLED', forceDestroy: true };
+  const configuration = (enforce: boolean, cutoff: number, prefix: string) => ({
+    enforceWorkgroupConfiguration: enforce,
+    publishCloudwatchMetricsEnabled: true,
+    bytesScannedCutoffPerQuery: cutoff,
+    engineVersion: { selectedEngineVersion: 'Athena engine version 3' },
+    resultConfiguration: { outputLocation: `s3://${bucketOf('athena-results')}/${prefix}`, encryptionConfiguration: { encryptionOption: 'SSE_S3' } },
+  });
+  t.deepEqual(resource('aws:athena/workgroup:Workgroup', 'catalog-pipeline-workgroup'), {
+    name: 'procureflow-dev-pipeline',
+    ...shared,
+    configuration: configuration(false, 16 * 1024 ** 3, 'pipeline/'),
+  });
+  t.deepEqual(resource('aws:athena/workgroup:Workgroup', 'catalog-analysts-workgroup'), {
+    name: 'procureflow-dev-analysts',
+    ...shared,
+    configuration: configuration(true, 10 * 1024 ** 3, 'analysts/'),
   });
 });
 
@@ -180,7 +214,7 @@ test('each analytics file is a named query on the stack database and workgroup',
     const sql = readFileSync(new URL(`../sql/analytics/${file}`, import.meta.url), 'utf8').trim();
     t.is(inputs.name, name);
     t.is(inputs.database, 'procureflow_db');
-    t.is(inputs.workgroup, 'procureflow-dev-workgroup');
+    t.is(inputs.workgroup, 'procureflow-dev-analysts');
     // The dev stack's database is the one the analysts wrote against: the SQL is kept as is.
     t.is(inputs.query, sql);
   }
@@ -189,10 +223,18 @@ test('each analytics file is a named query on the stack database and workgroup',
 test('the role policy is exactly the cleaner statements, each naming its resources', (t) => {
   const statements = JSON.parse(String(resource('aws:iam/rolePolicy:RolePolicy', 'cleaner-role-policy').policy)).Statement;
   const glue = `arn:aws:glue:${REGION}:${ACCOUNT}`;
+  const table = (name: string) => `${glue}:table/procureflow_db/${name}`;
+  const multipartWrite = ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'];
   t.deepEqual(statements, [
     { Sid: 'BronzeLandedObjects', Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'], Resource: `${arn('bronze')}/landing/*` },
     { Sid: 'BronzeListLanding', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: arn('bronze'), Condition: { StringLike: { 's3:prefix': ['landing/*'] } } },
-    { Sid: 'SilverListTables', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: arn('silver'), Condition: { StringLike: { 's3:prefix': ['raw_transactions/*', '_work/landed/*'] } } },
+    {
+      Sid: 'SilverListTables',
+      Effect: 'Allow',
+      Action: ['s3:ListBucket'],
+      Resource: arn('silver'),
+      Condition: { StringLike: { 's3:prefix': ['raw_transactions/*', '_work/landed/*', '_work/landed-copies/*'] } },
+    },
     {
       Sid: 'GoldListTables',
       Effect: 'Allow',
@@ -201,51 +243,51 @@ test('the role policy is exactly the cleaner statements, each naming its resourc
       Condition: { StringLike: { 's3:prefix': ['cleaned_transactions/*', 'rejected_transactions/*'] } },
     },
     {
-      Sid: 'LakeTableObjects',
+      Sid: 'CtasOutputObjects',
       Effect: 'Allow',
-      Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'],
-      Resource: [
-        `${arn('silver')}/raw_transactions/*`,
-        `${arn('silver')}/_work/landed/*`,
-        `${arn('gold')}/cleaned_transactions/*`,
-        `${arn('gold')}/rejected_transactions/*`,
-      ],
+      Action: multipartWrite,
+      Resource: [`${arn('silver')}/raw_transactions/*`, `${arn('gold')}/cleaned_transactions/*`, `${arn('gold')}/rejected_transactions/*`],
     },
+    { Sid: 'LandedWorkObjects', Effect: 'Allow', Action: multipartWrite, Resource: [`${arn('silver')}/_work/landed/*`, `${arn('silver')}/_work/landed-copies/*`] },
+    { Sid: 'MultipartUploadListing', Effect: 'Allow', Action: ['s3:ListBucketMultipartUploads'], Resource: [arn('silver'), arn('gold'), arn('athena-results')] },
     { Sid: 'LakeBucketLocation', Effect: 'Allow', Action: ['s3:GetBucketLocation'], Resource: [arn('bronze'), arn('silver'), arn('gold'), arn('athena-results')] },
     {
-      Sid: 'AthenaQueryResults',
+      Sid: 'PipelineQueryResults',
       Effect: 'Allow',
-      Action: ['s3:GetObject', 's3:PutObject', 's3:ListBucket', 's3:AbortMultipartUpload'],
-      Resource: [arn('athena-results'), `${arn('athena-results')}/*`],
+      Action: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
+      Resource: `${arn('athena-results')}/pipeline/*`,
     },
     {
-      Sid: 'AthenaWorkgroupQueries',
+      Sid: 'PipelineQueryResultsList',
+      Effect: 'Allow',
+      Action: ['s3:ListBucket'],
+      Resource: arn('athena-results'),
+      Condition: { StringLike: { 's3:prefix': ['pipeline/*'] } },
+    },
+    {
+      Sid: 'PipelineWorkgroupQueries',
       Effect: 'Allow',
       Action: ['athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:GetQueryResults', 'athena:StopQueryExecution'],
-      Resource: `arn:aws:athena:${REGION}:${ACCOUNT}:workgroup/procureflow-dev-workgroup`,
+      Resource: `arn:aws:athena:${REGION}:${ACCOUNT}:workgroup/procureflow-dev-pipeline`,
+    },
+    { Sid: 'GlueDatabase', Effect: 'Allow', Action: ['glue:GetDatabase'], Resource: [`${glue}:catalog`, `${glue}:database/procureflow_db`] },
+    {
+      Sid: 'GlueWorkTables',
+      Effect: 'Allow',
+      Action: ['glue:GetTable', 'glue:CreateTable', 'glue:DeleteTable'],
+      Resource: [`${glue}:catalog`, `${glue}:database/procureflow_db`, table('bronze_*'), table('stage_*')],
     },
     {
-      Sid: 'GlueLakeDatabase',
+      Sid: 'GlueLakeTables',
       Effect: 'Allow',
-      Action: [
-        'glue:GetDatabase',
-        'glue:GetTable',
-        'glue:GetTables',
-        'glue:CreateTable',
-        'glue:DeleteTable',
-        'glue:UpdateTable',
-        'glue:GetPartition',
-        'glue:GetPartitions',
-        'glue:BatchCreatePartition',
-        'glue:CreatePartition',
-      ],
-      Resource: [`${glue}:catalog`, `${glue}:database/procureflow_db`, `${glue}:table/procureflow_db/*`],
+      Action: ['glue:GetTable', 'glue:GetPartition', 'glue:GetPartitions', 'glue:BatchGetPartition', 'glue:CreatePartition'],
+      Resource: [`${glue}:catalog`, `${glue}:database/procureflow_db`, table('raw_transactions'), table('cleaned_transactions'), table('rejected_transactions')],
     },
     {
       Sid: 'LandingQueue',
       Effect: 'Allow',
       Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility'],
-      Resource: `arn:aws:sqs:${REGION}:${ACCOUNT}:procureflow-dev-landings`,
+      Resource: queueArn,
     },
     {
       Sid: 'OwnLogGroup',
@@ -253,14 +295,15 @@ test('the role policy is exactly the cleaner statements, each naming its resourc
       Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
       Resource: `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/procureflow-dev-cleaner:*`,
     },
-    {
-      Sid: 'PutProcureFlowMetrics',
-      Effect: 'Allow',
-      Action: ['cloudwatch:PutMetricData'],
-      Resource: '*',
-      Condition: { StringEquals: { 'cloudwatch:namespace': 'ProcureFlow' } },
-    },
   ]);
+  const actions = statements.flatMap((statement: { Action: string[] }) => statement.Action);
+  for (const gone of ['glue:BatchCreatePartition', 'glue:UpdateTable', 'glue:GetTables', 'cloudwatch:PutMetricData']) t.false(actions.includes(gone), `${gone} is not granted`);
+  const deleters = statements.filter((statement: { Action: string[] }) => statement.Action.includes('glue:DeleteTable'));
+  t.false(
+    deleters.some((statement: { Resource: string[] }) => statement.Resource.some((resourceArn) => /table\/procureflow_db\/(raw|cleaned|rejected)_transactions$/.test(resourceArn))),
+    'no statement lets the cleaner drop a lake table',
+  );
+  t.is(statements.filter((statement: { Action: string[] }) => statement.Action.includes('athena:StartQueryExecution')).length, 1);
   const role = resource('aws:iam/role:Role', 'cleaner-role');
   t.deepEqual(JSON.parse(String(role.assumeRolePolicy)).Statement, [
     { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
@@ -269,34 +312,36 @@ test('the role policy is exactly the cleaner statements, each naming its resourc
   t.is(registrations.filter((registration) => registration.type.startsWith('aws:iam/')).length, 2, 'one role, one inline policy');
 });
 
-test('the Lambda runs the image with bounded memory, one concurrent execution and its environment', async (t) => {
+test('the Lambda runs the image with bounded memory, no reserved concurrency and its environment', async (t) => {
   const fn = resource('aws:lambda/function:Function', 'cleaner-function');
   t.like(fn, {
     name: 'procureflow-dev-cleaner',
     packageType: 'Image',
     imageUri: `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/procureflow-dev-cleaner@sha256:${'0'.repeat(64)}`,
     architectures: ['x86_64'],
-    role: `arn:aws:iam::${ACCOUNT}:role/procureflow-dev-cleaner-role`,
+    role: `arn:aws:iam::${ACCOUNT}:role/procureflow-dev-cleaner-${REGION}`,
     memorySize: 256,
     timeout: 900,
     ephemeralStorage: { size: 10240 },
-    reservedConcurrentExecutions: 1,
   });
+  // Reserved concurrency throttles an SQS mapping that does not see it (components/cleaner.ts).
+  t.false('reservedConcurrentExecutions' in fn, 'no reserved concurrency');
   t.true((fn.memorySize as number) <= 256);
   t.is(fn.handler, undefined);
   t.deepEqual((fn.environment as { variables: unknown }).variables, {
-    BRONZE_BUCKET: 'procureflow-dev-bronze',
-    SILVER_BUCKET: 'procureflow-dev-silver',
-    GOLD_BUCKET: 'procureflow-dev-gold',
-    GLUE_DATABASE: 'procureflow_db',
-    ATHENA_WORKGROUP: 'procureflow-dev-workgroup',
-    BRONZE_PREFIX: 'landing/',
-    SQL_DIR: '/var/task/sql',
+    [CLEANER_ENV.bronzeBucket]: bucketOf('bronze'),
+    [CLEANER_ENV.silverBucket]: bucketOf('silver'),
+    [CLEANER_ENV.goldBucket]: bucketOf('gold'),
+    [CLEANER_ENV.database]: 'procureflow_db',
+    [CLEANER_ENV.workGroup]: 'procureflow-dev-pipeline',
+    [CLEANER_ENV.bronzePrefix]: 'landing/',
+    [CLEANER_ENV.sqlDir]: '/var/task/sql',
+    [CLEANER_ENV.zipMaxTotalBytes]: String(16 * 1024 ** 3),
+    [CLEANER_ENV.zipMaxRatio]: '200',
+    [CLEANER_ENV.landingMaxBytes]: String(4 * 1024 ** 3),
     POWERTOOLS_SERVICE_NAME: 'procureflow-cleaner',
     POWERTOOLS_METRICS_NAMESPACE: 'ProcureFlow',
     POWERTOOLS_LOG_LEVEL: 'INFO',
-    ZIP_MAX_TOTAL_BYTES: String(50 * 1024 ** 3),
-    ZIP_MAX_RATIO: '200',
   });
   t.deepEqual(resource('awsx:ecr:Image', 'cleaner-image'), {
     repositoryUrl: `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/procureflow-dev-cleaner`,
@@ -315,76 +360,115 @@ test('the Lambda runs the image with bounded memory, one concurrent execution an
   t.is(await valueOf(program.functionName), 'procureflow-dev-cleaner');
 });
 
-test('bronze landings reach the Lambda through SQS, filtered, with a dead-letter queue', async (t) => {
-  const queueArn = `arn:aws:sqs:${REGION}:${ACCOUNT}:procureflow-dev-landings`;
-  const dlqArn = `arn:aws:sqs:${REGION}:${ACCOUNT}:procureflow-dev-landings-dlq`;
+test('bronze landings reach the Lambda through EventBridge and one FIFO message group, with a FIFO dead-letter queue', async (t) => {
   const queue = resource('aws:sqs/queue:Queue', 'cleaner-queue');
-  t.like(queue, { name: 'procureflow-dev-landings', sqsManagedSseEnabled: true });
-  t.true((queue.visibilityTimeoutSeconds as number) >= 6 * 900);
-  t.deepEqual(JSON.parse(String(queue.redrivePolicy)), { deadLetterTargetArn: dlqArn, maxReceiveCount: 5 });
-  t.like(resource('aws:sqs/queue:Queue', 'cleaner-dead-letter-queue'), { name: 'procureflow-dev-landings-dlq', sqsManagedSseEnabled: true, messageRetentionSeconds: 1209600 });
+  t.deepEqual(queue, {
+    name: 'procureflow-dev-landings.fifo',
+    fifoQueue: true,
+    contentBasedDeduplication: true,
+    visibilityTimeoutSeconds: 6 * 900,
+    messageRetentionSeconds: 4 * 24 * 3600,
+    sqsManagedSseEnabled: true,
+    redrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 5 }),
+  });
+  t.deepEqual(resource('aws:sqs/queue:Queue', 'cleaner-dead-letter-queue'), {
+    name: 'procureflow-dev-landings-dlq.fifo',
+    fifoQueue: true,
+    messageRetentionSeconds: 1209600,
+    sqsManagedSseEnabled: true,
+  });
+
+  // The bucket only turns EventBridge on: no S3 → SQS notification (S3 cannot notify a FIFO queue).
+  t.deepEqual(resource('aws:s3/bucketNotification:BucketNotification', 'cleaner-bronze-notification'), { bucket: 'lake-bronze-id', eventbridge: true });
+
+  const rule = resource('aws:cloudwatch/eventRule:EventRule', 'cleaner-landing-rule');
+  t.is(rule.name, 'procureflow-dev-landings');
+  t.deepEqual(JSON.parse(String(rule.eventPattern)), {
+    source: ['aws.s3'],
+    'detail-type': ['Object Created'],
+    detail: {
+      bucket: { name: [bucketOf('bronze')] },
+      object: {
+        key: [{ suffix: { 'equals-ignore-case': '.dat' } }, { suffix: { 'equals-ignore-case': '.dat.gz' } }, { suffix: { 'equals-ignore-case': '.zip' } }],
+      },
+    },
+  });
+  t.deepEqual(resource('aws:cloudwatch/eventTarget:EventTarget', 'cleaner-landing-target'), {
+    rule: 'procureflow-dev-landings',
+    targetId: 'landings-fifo-queue',
+    arn: queueArn,
+    sqsTarget: { messageGroupId: 'landings' },
+  });
 
   const queuePolicy = resource('aws:sqs/queuePolicy:QueuePolicy', 'cleaner-queue-policy');
-  t.is(queuePolicy.queueUrl, `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/procureflow-dev-landings`);
+  t.is(queuePolicy.queueUrl, `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/procureflow-dev-landings.fifo`);
   t.deepEqual(JSON.parse(String(queuePolicy.policy)).Statement, [
     {
-      Sid: 'BronzeLandingEvents',
+      Sid: 'LandingRuleEvents',
       Effect: 'Allow',
-      Principal: { Service: 's3.amazonaws.com' },
+      Principal: { Service: 'events.amazonaws.com' },
       Action: 'sqs:SendMessage',
       Resource: queueArn,
-      Condition: { ArnEquals: { 'aws:SourceArn': arn('bronze') }, StringEquals: { 'aws:SourceAccount': ACCOUNT } },
+      Condition: { ArnEquals: { 'aws:SourceArn': ruleArn } },
     },
   ]);
 
-  const notification = resource('aws:s3/bucketNotification:BucketNotification', 'cleaner-bronze-notification');
-  t.is(notification.bucket, 'lake-bronze-id');
-  t.deepEqual(
-    notification.queues,
-    ['.dat', '.dat.gz', '.zip'].map((suffix) => ({
-      id: `landing${suffix.replace(/\./g, '-')}`,
-      queueArn,
-      events: ['s3:ObjectCreated:*'],
-      filterPrefix: 'landing/',
-      filterSuffix: suffix,
-    })),
-  );
-  t.is(notification.lambdaFunctions, undefined);
-  t.is(notification.topics, undefined);
-
+  // No maximumConcurrency: with one message group, at most one batch runs at a time.
   t.deepEqual(resource('aws:lambda/eventSourceMapping:EventSourceMapping', 'cleaner-queue-mapping'), {
     eventSourceArn: queueArn,
     functionName: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:procureflow-dev-cleaner`,
     batchSize: 5,
     functionResponseTypes: ['ReportBatchItemFailures'],
-    scalingConfig: { maximumConcurrency: 2 },
   });
-  t.is(await valueOf(program.queueUrl), `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/procureflow-dev-landings`);
-  t.is(await valueOf(program.deadLetterQueueUrl), `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/procureflow-dev-landings-dlq`);
+  t.is(await valueOf(program.queueUrl), `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/procureflow-dev-landings.fifo`);
+  t.is(await valueOf(program.deadLetterQueueUrl), `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/procureflow-dev-landings-dlq.fifo`);
+  t.is(await valueOf(program.landingRuleName), 'procureflow-dev-landings');
 });
 
-test('alarms fire on any dead letter and any Lambda error, to the alarm topic', (t) => {
+test('alarms fire on any dead letter, Lambda error, throttle and refused landing, to the alarm topic', (t) => {
   const topicArn = `arn:aws:sns:${REGION}:${ACCOUNT}:procureflow-dev-alarms`;
-  t.like(resource('aws:cloudwatch/metricAlarm:MetricAlarm', 'cleaner-dead-letter-alarm'), {
-    namespace: 'AWS/SQS',
-    metricName: 'ApproximateNumberOfMessagesVisible',
-    dimensions: { QueueName: 'procureflow-dev-landings-dlq' },
+  const shared = {
+    period: 300,
+    evaluationPeriods: 1,
     threshold: 0,
     comparisonOperator: 'GreaterThanThreshold',
+    treatMissingData: 'notBreaching',
     alarmActions: [topicArn],
-  });
-  t.like(resource('aws:cloudwatch/metricAlarm:MetricAlarm', 'cleaner-errors-alarm'), {
-    namespace: 'AWS/Lambda',
-    metricName: 'Errors',
-    dimensions: { FunctionName: 'procureflow-dev-cleaner' },
-    statistic: 'Sum',
-    threshold: 0,
-    comparisonOperator: 'GreaterThanThreshold',
-    alarmActions: [topicArn],
-  });
+    okActions: [topicArn],
+  };
+  const expected: Record<string, Record<string, unknown>> = {
+    'cleaner-dead-letter-alarm': {
+      name: 'procureflow-dev-landings-dead-letters',
+      namespace: 'AWS/SQS',
+      metricName: 'ApproximateNumberOfMessagesVisible',
+      dimensions: { QueueName: 'procureflow-dev-landings-dlq.fifo' },
+      statistic: 'Maximum',
+    },
+    'cleaner-errors-alarm': { name: 'procureflow-dev-cleaner-errors', namespace: 'AWS/Lambda', metricName: 'Errors', dimensions: { FunctionName: 'procureflow-dev-cleaner' }, statistic: 'Sum' },
+    'cleaner-throttles-alarm': {
+      name: 'procureflow-dev-cleaner-throttles',
+      namespace: 'AWS/Lambda',
+      metricName: 'Throttles',
+      dimensions: { FunctionName: 'procureflow-dev-cleaner' },
+      statistic: 'Sum',
+    },
+    'cleaner-landings-refused-alarm': {
+      name: 'procureflow-dev-landings-refused',
+      namespace: 'ProcureFlow',
+      metricName: LANDINGS_REFUSED_METRIC,
+      dimensions: { service: 'procureflow-cleaner' },
+      statistic: 'Sum',
+    },
+  };
+  for (const [name, inputs] of Object.entries(expected)) {
+    const { alarmDescription, ...rest } = resource('aws:cloudwatch/metricAlarm:MetricAlarm', name);
+    t.is(typeof alarmDescription, 'string');
+    t.deepEqual(rest, { ...inputs, ...shared }, name);
+  }
+  t.is(LANDINGS_REFUSED_METRIC, 'LandingsRefused');
 });
 
-test('the stack exports its names', async (t) => {
+test('the stack exports its names, both workgroups included', async (t) => {
   t.deepEqual(
     {
       bronzeBucket: await valueOf(program.bronzeBucket),
@@ -393,16 +477,18 @@ test('the stack exports its names', async (t) => {
       athenaResultsBucket: await valueOf(program.athenaResultsBucket),
       bronzePrefix: program.bronzePrefix,
       databaseName: await valueOf(program.databaseName),
-      workgroupName: await valueOf(program.workgroupName),
+      pipelineWorkgroupName: await valueOf(program.pipelineWorkgroupName),
+      analystsWorkgroupName: await valueOf(program.analystsWorkgroupName),
     },
     {
-      bronzeBucket: 'procureflow-dev-bronze',
-      silverBucket: 'procureflow-dev-silver',
-      goldBucket: 'procureflow-dev-gold',
-      athenaResultsBucket: 'procureflow-dev-athena-results',
+      bronzeBucket: bucketOf('bronze'),
+      silverBucket: bucketOf('silver'),
+      goldBucket: bucketOf('gold'),
+      athenaResultsBucket: bucketOf('athena-results'),
       bronzePrefix: 'landing/',
       databaseName: 'procureflow_db',
-      workgroupName: 'procureflow-dev-workgroup',
+      pipelineWorkgroupName: 'procureflow-dev-pipeline',
+      analystsWorkgroupName: 'procureflow-dev-analysts',
     },
   );
 });

@@ -1,5 +1,6 @@
 // Pulumi mocks for the program tests: every registration is recorded, each resource gets the
-// outputs AWS would compute (ARNs, URLs), and any unexpected provider function call throws.
+// outputs AWS would compute (ARNs, URLs), the two provider functions the program calls (the
+// caller's account, the region) answer, and any other provider function call throws.
 import * as pulumi from '@pulumi/pulumi';
 
 export const ACCOUNT = '123456789012';
@@ -33,6 +34,8 @@ function computedState(type: string, name: string, inputs: Record<string, unknow
       return { arn: `arn:aws:iam::${ACCOUNT}:role/${physical}` };
     case 'aws:ecr/repository:Repository':
       return { repositoryUrl: `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/${physical}` };
+    case 'aws:cloudwatch/eventRule:EventRule':
+      return { arn: `arn:aws:events:${REGION}:${ACCOUNT}:rule/${physical}` };
     case 'aws:sns/topic:Topic':
       return { arn: `arn:aws:sns:${REGION}:${ACCOUNT}:${physical}` };
     case 'awsx:ecr:Image':
@@ -42,6 +45,9 @@ function computedState(type: string, name: string, inputs: Record<string, unknow
       return {};
   }
 }
+
+/** The tokens of the provider functions the program called, in order. */
+export const calls: string[] = [];
 
 /** Installs the mocks and config for one program run; returns the list registrations land in. */
 export function installMocks(stack: string, config: Record<string, string>): Registration[] {
@@ -55,7 +61,15 @@ export function installMocks(stack: string, config: Record<string, string>): Reg
         return { id: `${args.name}-id`, state };
       },
       call(args: pulumi.runtime.MockCallArgs) {
-        throw new Error(`unexpected provider function call '${args.token}'`);
+        calls.push(args.token);
+        switch (args.token) {
+          case 'aws:index/getCallerIdentity:getCallerIdentity':
+            return { accountId: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:user/deployer`, userId: 'AIDAEXAMPLE', id: ACCOUNT };
+          case 'aws:index/getRegion:getRegion':
+            return { region: REGION, name: REGION, endpoint: `ec2.${REGION}.amazonaws.com`, description: 'US East (N. Virginia)', id: REGION };
+          default:
+            throw new Error(`unexpected provider function call '${args.token}'`);
+        }
       },
     },
     'procureflow',

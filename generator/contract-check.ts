@@ -1,5 +1,5 @@
 /**
- * An independent, deliberately plain reading of DATA_CONTRACT.md for one bronze line: which
+ * An independent, deliberately plain reading of docs/data-contract.md for one bronze line: which
  * reject reason applies (the first in the contract's order), and what a valid line becomes in
  * gold. Tests use it to re-check generated files line by line; it shares no code with the
  * generator on purpose.
@@ -21,7 +21,28 @@ export function isBlankLine(line: Uint8Array): boolean {
   return line.length === 0 || (line.length === 1 && line[0] === 0x0d);
 }
 
-/** The file's lines without their LF; a final empty piece after the last LF is not a line. */
+/**
+ * The file's lines as the contract reads them: a line ends at LF, CR LF or a lone CR (Trino's
+ * text reader does the same); a final empty piece is not a line.
+ */
+export function contractLines(content: Buffer): Buffer[] {
+  const lines: Buffer[] = [];
+  let start = 0;
+  for (let i = 0; i < content.length; i++) {
+    const byte = content[i];
+    if (byte !== 0x0a && byte !== 0x0d) continue;
+    lines.push(content.subarray(start, i));
+    if (byte === 0x0d && content[i + 1] === 0x0a) i++;
+    start = i + 1;
+  }
+  if (start < content.length) lines.push(content.subarray(start));
+  return lines;
+}
+
+/**
+ * The file's lines split at LF only, each keeping a CR before its LF (checkDataLine drops it);
+ * for files without a lone CR, the same lines as contractLines.
+ */
 export function splitLines(content: Buffer): Buffer[] {
   const lines: Buffer[] = [];
   let start = 0;
@@ -33,11 +54,14 @@ export function splitLines(content: Buffer): Buffer[] {
   return lines;
 }
 
-/** Classify a data line (not the header, not blank), LF already removed. */
+/** Classify a data line (not the header, not blank), its line end already removed. */
 export function checkDataLine(raw: Uint8Array): CheckedLine {
   const line = raw.length > 0 && raw[raw.length - 1] === 0x0d ? raw.subarray(0, raw.length - 1) : raw;
   if (!isUtf8(line)) return { reason: 'malformed', fields: [] };
-  const parts = Buffer.from(line.buffer, line.byteOffset, line.length).toString('utf8').split('|');
+  const text = Buffer.from(line.buffer, line.byteOffset, line.length).toString('utf8');
+  // U+FFFD marks bytes lost in an earlier decoding (or a line cut at a reader's limit).
+  if (text.includes('\ufffd')) return { reason: 'malformed', fields: [] };
+  const parts = text.split('|');
   if (parts.length !== FIELD_COUNT) return { reason: 'malformed', fields: [] };
   const fields = parts.map(trim);
   const [id, ts, store, , product, , quantity, unitPrice, discount, total] = fields as [string, string, string, string, string, string, string, string, string, string];
@@ -52,6 +76,7 @@ export function checkDataLine(raw: Uint8Array): CheckedLine {
     if (isNull(unitPrice) || !isNumber(unitPrice) || Number(unitPrice) < 0) return 'invalid_unit_price';
     if (!isNull(discount) && (!isNumber(discount) || Number(discount) < 0)) return 'invalid_discount';
     if (!isNull(total) && !isNumber(total)) return 'invalid_total_amount';
+    if (isNull(total) && !fitsDecimal12(derivedTotalCents(quantity, unitPrice, discount))) return 'invalid_total_amount';
     return null;
   }
 }
@@ -79,6 +104,7 @@ export function goldValues(fields: readonly string[]): GoldValues {
   const quantityValue = Number(quantity);
   const unitPriceCents = cents(unitPrice ?? '0');
   const discountCents = discount === null || discount === undefined ? 0 : cents(discount);
+  const totalAmountCents = total === null || total === undefined ? Number(derivedTotalCents(quantity ?? '0', unitPrice ?? '0', discount ?? '')) : cents(total);
   return {
     transactionId: id ?? '',
     transactionTs: (ts ?? '').replace('T', ' '),
@@ -89,7 +115,7 @@ export function goldValues(fields: readonly string[]): GoldValues {
     quantity: quantityValue,
     unitPriceCents,
     discountCents,
-    totalAmountCents: total === null || total === undefined ? quantityValue * unitPriceCents - discountCents : cents(total),
+    totalAmountCents,
     paymentMethod: payment?.toUpperCase() ?? 'UNKNOWN',
     currency: currency?.toUpperCase() ?? 'USD',
   };
@@ -105,12 +131,26 @@ function trim(value: string): string {
   return value.replace(/^[ \t]+|[ \t]+$/g, '');
 }
 
+/** An integer column is an int: an optional sign and digits that fit 32 bits. */
 function isInteger(value: string): boolean {
-  return /^-?\d+$/.test(value);
+  return /^[+-]?\d{1,10}$/.test(value) && Math.abs(Number(value)) <= 2 ** 31 - 1;
 }
 
+/** A decimal(12,2): an optional sign, at most 10 digits before the point and 2 after it. */
 function isNumber(value: string): boolean {
-  return /^-?\d+(\.\d+)?$/.test(value);
+  return /^[+-]?\d{1,10}(\.\d{1,2})?$/.test(value);
+}
+
+/** quantity × unit_price − discount in cents, exactly (bigint: the product can pass 2^53). */
+function derivedTotalCents(quantity: string, unitPrice: string, discount: string): bigint {
+  const discountCents = isNull(discount) ? 0n : BigInt(cents(discount));
+  return BigInt(Number(quantity)) * BigInt(cents(unitPrice)) - discountCents;
+}
+
+/** Whether an amount in cents fits decimal(12,2). */
+function fitsDecimal12(amountCents: bigint): boolean {
+  const limit = 10n ** 12n;
+  return amountCents < limit && amountCents > -limit;
 }
 
 function cents(value: string): number {

@@ -313,25 +313,83 @@ test('quotes are plain text: a field with " is loaded verbatim', async (t) => {
   await assertBalance(t, lake, figures, 3);
 });
 
-test('silver keeps every data line typed, with its raw text and reason', async (t) => {
+test('silver keeps every data line typed with its reason, and the raw text of rejected lines only', async (t) => {
   const lake = await openTestLake(t);
   const key = 'silver.dat';
   const figures = await ingest(t, lake, key, datFile([line('TXN-1', { customer_id: 'null' }), line('TXN-2', { store_id: 'x' }), 'a|b']));
   const rows = await lake.lake.session.rows(
-    'SELECT transaction_id, store_id, customer_id, total_amount, raw_line, reject_reason, source_file, batch_id FROM procureflow_db.raw_transactions ORDER BY raw_line',
+    'SELECT transaction_id, store_id, customer_id, total_amount, raw_line, reject_reason, source_file, batch_id FROM procureflow_db.raw_transactions ORDER BY raw_line NULLS FIRST',
   );
   t.deepEqual(rows, [
-    { transaction_id: 'TXN-1', store_id: 42, customer_id: null, total_amount: 58.97, raw_line: line('TXN-1', { customer_id: 'null' }), reject_reason: null, source_file: `bronze/${key}`, batch_id: figures.batchId },
+    // Revision 2: a valid line keeps no raw text in silver (bronze keeps every byte).
+    { transaction_id: 'TXN-1', store_id: 42, customer_id: null, total_amount: 58.97, raw_line: null, reject_reason: null, source_file: `bronze/${key}`, batch_id: figures.batchId },
     { transaction_id: 'TXN-2', store_id: null, customer_id: 'CUST-0001', total_amount: 58.97, raw_line: line('TXN-2', { store_id: 'x' }), reject_reason: 'invalid_store_id', source_file: `bronze/${key}`, batch_id: figures.batchId },
     { transaction_id: null, store_id: null, customer_id: null, total_amount: null, raw_line: 'a|b', reject_reason: 'malformed', source_file: `bronze/${key}`, batch_id: figures.batchId },
   ]);
   await assertBalance(t, lake, figures, 3);
 });
 
-test('a CR inside a line does not end it: the line is one malformed line, the next lines are intact', async (t) => {
+test('a lone CR ends a line, as LF and CR LF do (as Trino\'s text reader ends lines)', async (t) => {
   const lake = await openTestLake(t);
-  const figures = await ingest(t, lake, 'inner-cr.dat', `${HEADER}\n${line('TXN-1', { customer_id: 'CU\rST' })}\n${line('TXN-2')}\r\n`);
-  t.deepEqual(await goldRows(lake), [goldRow('TXN-2', 'inner-cr.dat')]);
-  t.deepEqual(await rejectRows(lake), [{ reason: 'malformed', raw_line: line('TXN-1', { customer_id: 'CU\ufffdST' }) }]);
+  const key = 'lone-cr.dat';
+  // Old Mac line ends, a CR inside what an LF reader would call one line, CR CR LF and LF CR
+  // (the empty lines between them are blank, so skipped).
+  const text = `${HEADER}\r${line('TXN-1', { customer_id: 'CU' })}\rST|x\n${line('TXN-2')}\r\r\n${line('TXN-3')}\n\r${line('TXN-4')}\r`;
+  const figures = await ingest(t, lake, key, text);
+  t.deepEqual(await goldRows(lake), [
+    goldRow('TXN-1', key, { customer_id: 'CU' }),
+    goldRow('TXN-2', key),
+    goldRow('TXN-3', key),
+    goldRow('TXN-4', key),
+  ]);
+  t.deepEqual(await rejectRows(lake), [{ reason: 'malformed', raw_line: 'ST|x' }]);
+  t.like(figures, { lines: 5, loaded: 4, duplicates: 0, rejected: 1 });
+  await assertBalance(t, lake, figures, 5);
+});
+
+test('a number must fit decimal(12,2), given or derived: no overflow, an invalid_total_amount reject', async (t) => {
+  const lake = await openTestLake(t);
+  const key = 'wide.dat';
+  const lines = [
+    // 1 000 000 000 × 999 999 999.99 overflows DuckDB's DECIMAL(18) product; Trino types it DECIMAL(22,2).
+    line('TXN-OVER', { quantity: '1000000000', unit_price: '999999999.99', total_amount: '' }),
+    // The derived total just past the range, and at its edges.
+    line('TXN-PAST', { quantity: '2', unit_price: '5000000000.00', discount: '0', total_amount: '' }),
+    line('TXN-EDGE', { quantity: '1', unit_price: '9999999999.99', discount: '', total_amount: '' }),
+    line('TXN-NEG', { quantity: '1', unit_price: '0', discount: '9999999999.99', total_amount: 'NULL' }),
+    line('TXN-BIGQ', { quantity: '2147483647', unit_price: '0.01', discount: '0', total_amount: '' }),
+    // Given numbers: at most 10 digits before the point.
+    line('TXN-U11', { unit_price: '12345678901' }),
+    line('TXN-D11', { discount: '10000000000.00' }),
+    line('TXN-T11', { total_amount: '-10000000000' }),
+    line('TXN-T10', { total_amount: '-9999999999.99' }),
+    // An integer column is an int.
+    line('TXN-Q32', { quantity: '2147483648' }),
+  ];
+  const figures = await ingest(t, lake, key, datFile(lines));
+  t.deepEqual(await goldRows(lake), [
+    goldRow('TXN-BIGQ', key, { quantity: 2147483647, unit_price: 0.01, discount: 0, total_amount: 21474836.47 }),
+    goldRow('TXN-EDGE', key, { quantity: 1, unit_price: 9999999999.99, discount: 0, total_amount: 9999999999.99 }),
+    goldRow('TXN-NEG', key, { quantity: 1, unit_price: 0, discount: 9999999999.99, total_amount: -9999999999.99 }),
+    goldRow('TXN-T10', key, { total_amount: -9999999999.99 }),
+  ]);
+  const reasons = (await rejectRows(lake)).map((row) => [String(row.raw_line).split('|')[0], row.reason]);
+  t.deepEqual(reasons.sort(), [
+    ['TXN-D11', 'invalid_discount'],
+    ['TXN-OVER', 'invalid_total_amount'],
+    ['TXN-PAST', 'invalid_total_amount'],
+    ['TXN-Q32', 'invalid_quantity'],
+    ['TXN-T11', 'invalid_total_amount'],
+    ['TXN-U11', 'invalid_unit_price'],
+  ]);
+  await assertBalance(t, lake, figures, lines.length);
+});
+
+test('a line that holds U+FFFD is malformed: the mark of bytes lost in an earlier decoding', async (t) => {
+  const lake = await openTestLake(t);
+  const marked = line('TXN-LOST', { customer_id: 'CUST-\ufffd' });
+  const figures = await ingest(t, lake, 'marked.dat', datFile([line('TXN-1'), marked]));
+  t.deepEqual(await goldRows(lake), [goldRow('TXN-1', 'marked.dat')]);
+  t.deepEqual(await rejectRows(lake), [{ reason: 'malformed', raw_line: marked }]);
   await assertBalance(t, lake, figures, 2);
 });

@@ -17,6 +17,11 @@ export type Row = Record<string, unknown>;
 const TRINO_COMPATIBILITY_MACROS = [
   'CREATE OR REPLACE MACRO regexp_like(s, p) AS regexp_matches(s, p)',
   'CREATE OR REPLACE MACRO cardinality(l) AS len(l)',
+  // Trino's to_utf8(varchar) → varbinary and from_utf8(varbinary) → varchar. A DuckDB VARCHAR is
+  // always valid UTF-8 (the local reader decodes bad bytes to U+FFFD first), so the round trip
+  // never fails here; Trino's from_utf8 replaces invalid sequences with U+FFFD.
+  'CREATE OR REPLACE MACRO to_utf8(s) AS encode(s)',
+  'CREATE OR REPLACE MACRO from_utf8(b) AS decode(b)',
 ];
 
 export class DuckDbSession {

@@ -1,7 +1,10 @@
 // Prepares a landed .dat for DuckDB's line reader. DuckDB stops a whole read on a byte
-// sequence that is not UTF-8; Athena's reader decodes such bytes to U+FFFD. To make both
-// engines see the same lines, a file with such bytes (or NUL bytes, or lines past the reader's
-// limit) is copied with the offending lines decoded the same way; clean files are read in place.
+// sequence that is not UTF-8, so a file with such bytes (or NUL bytes, or lines past the
+// reader's limit) is copied with the offending lines decoded to U+FFFD (and cut); clean files are
+// read in place. A line holding U+FFFD is malformed (docs/data-contract.md), on Athena too.
+// Lines end at LF, CR LF or a lone CR, as in Trino's text reader (lib/trino-hive-formats/src/main/
+// java/io/trino/hive/formats/line/text/TextLineReader.java, isEndOfLineCharacter) and in DuckDB's
+// read_csv with the options of LocalCatalog.registerLandedFile; this pass splits lines the same way.
 import { isUtf8 } from 'node:buffer';
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, rm, symlink } from 'node:fs/promises';
@@ -16,7 +19,10 @@ export const READER_MAX_LINE_BYTES = 16 * 1024 * 1024;
  * threads cannot get under the memory limit; it must hold at least one whole line.
  */
 export const READER_BUFFER_BYTES = 2 * READER_MAX_LINE_BYTES;
-/** Lines longer than this are cut in the prepared copy and end in U+FFFD, so they are malformed. */
+/**
+ * The local reader's line limit: a longer line is cut to this many bytes in the prepared copy and
+ * ends in U+FFFD, so it is one malformed reject and the file's other lines load.
+ */
 export const MAX_LINE_BYTES = READER_MAX_LINE_BYTES - 64 * 1024;
 
 const NEWLINE = 0x0a;
@@ -40,19 +46,34 @@ function open(file: string, gzip: boolean): Readable {
   return raw.pipe(gunzip);
 }
 
-/**
- * Whether a CR stands anywhere but right before an LF (or at the very end): DuckDB's reader
- * would end a line there, while the contract ends lines at LF only.
- */
-function hasInnerCarriageReturn(text: Buffer): boolean {
-  for (let at = text.indexOf(CARRIAGE_RETURN); at >= 0; at = text.indexOf(CARRIAGE_RETURN, at + 1)) {
-    if (at + 1 < text.length && text[at + 1] !== NEWLINE) return true;
+/** Where the next line end (LF or CR) at or after `from` is, or -1. */
+function nextLineEnd(text: Buffer, from: number): number {
+  const newline = text.indexOf(NEWLINE, from);
+  const carriageReturn = text.indexOf(CARRIAGE_RETURN, from);
+  if (newline < 0) return carriageReturn;
+  if (carriageReturn < 0) return newline;
+  return Math.min(newline, carriageReturn);
+}
+
+/** Every line end (LF or CR) from `from` on, in order; each byte is searched once per kind. */
+function* lineEnds(text: Buffer, from = 0): Generator<number> {
+  let newline = text.indexOf(NEWLINE, from);
+  let carriageReturn = text.indexOf(CARRIAGE_RETURN, from);
+  while (newline >= 0 || carriageReturn >= 0) {
+    const at = newline < 0 ? carriageReturn : carriageReturn < 0 ? newline : Math.min(newline, carriageReturn);
+    yield at;
+    if (at === newline) newline = text.indexOf(NEWLINE, at + 1);
+    if (at === carriageReturn) carriageReturn = text.indexOf(CARRIAGE_RETURN, at + 1);
   }
-  return false;
+}
+
+/** Where the last line end (LF or CR) is, or -1. */
+function lastLineEnd(text: Buffer): number {
+  return Math.max(text.lastIndexOf(NEWLINE), text.lastIndexOf(CARRIAGE_RETURN));
 }
 
 function lineIsClean(line: Buffer): boolean {
-  return line.length <= MAX_LINE_BYTES && line.indexOf(0) < 0 && isUtf8(line) && !hasInnerCarriageReturn(line);
+  return line.length <= MAX_LINE_BYTES && line.indexOf(0) < 0 && isUtf8(line);
 }
 
 function stop(stream: Readable): void {
@@ -66,7 +87,7 @@ async function forEachLineBlock(stream: Readable, onBlock: BlockVisitor): Promis
   let carry: Buffer = Buffer.alloc(0);
   for await (const chunk of stream as AsyncIterable<Buffer>) {
     const data = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
-    const lastNewline = data.lastIndexOf(NEWLINE);
+    const lastNewline = lastLineEnd(data);
     if (lastNewline < 0) {
       carry = data;
       if (carry.length > MAX_LINE_BYTES) {
@@ -94,13 +115,11 @@ async function needsRepair(file: string, gzip: boolean): Promise<boolean> {
 
 function hasLongLine(block: Buffer): boolean {
   let start = 0;
-  while (start < block.length) {
-    const end = block.indexOf(NEWLINE, start);
-    const stop = end < 0 ? block.length : end;
-    if (stop - start > MAX_LINE_BYTES) return true;
-    start = stop + 1;
+  for (const end of lineEnds(block)) {
+    if (end - start > MAX_LINE_BYTES) return true;
+    start = end + 1;
   }
-  return false;
+  return block.length - start > MAX_LINE_BYTES;
 }
 
 function write(out: WriteStream, data: Buffer): Promise<void> | void {
@@ -108,21 +127,20 @@ function write(out: WriteStream, data: Buffer): Promise<void> | void {
 }
 
 /**
- * The same text as Athena's reader would see it: bad bytes and NULs as U+FFFD, long lines cut.
- * A CR inside the line (not its trailing one) becomes U+FFFD too, so the line stays one line as
- * the contract says (lines end at LF only) and is rejected as malformed.
+ * One line (without its line end) as DuckDB can read it: bad bytes and NULs as U+FFFD, a line
+ * over the limit cut and marked with U+FFFD, so that it is malformed on every engine.
  */
 export function repairLine(line: Buffer): Buffer {
   const cut = line.length > MAX_LINE_BYTES;
   const text = new TextDecoder('utf-8', { fatal: false }).decode(cut ? line.subarray(0, MAX_LINE_BYTES) : line);
   // eslint-disable-next-line no-control-regex
-  const repaired = Buffer.from(text.replace(/\u0000|\r(?!$)/g, '\ufffd'), 'utf8');
+  const repaired = Buffer.from(text.replace(/\u0000/g, '\ufffd'), 'utf8');
   return cut ? Buffer.concat([repaired, REPLACEMENT]) : repaired;
 }
 
 /** Whether a block of whole lines can be copied as it is. */
 function blockIsClean(block: Buffer): boolean {
-  return block.indexOf(0) < 0 && isUtf8(block) && !hasInnerCarriageReturn(block) && (block.length <= MAX_LINE_BYTES || !hasLongLine(block));
+  return block.indexOf(0) < 0 && isUtf8(block) && (block.length <= MAX_LINE_BYTES || !hasLongLine(block));
 }
 
 /** Below this size a dirty block is repaired line by line instead of being split again. */
@@ -137,23 +155,21 @@ async function writeBlock(out: WriteStream, block: Buffer): Promise<number> {
     await write(out, block);
     return 0;
   }
-  const middle = block.length > LINE_BY_LINE_BYTES ? block.indexOf(NEWLINE, block.length >> 1) : -1;
+  const middle = block.length > LINE_BY_LINE_BYTES ? nextLineEnd(block, block.length >> 1) : -1;
   if (middle >= 0 && middle < block.length - 1) {
     return (await writeBlock(out, block.subarray(0, middle + 1))) + (await writeBlock(out, block.subarray(middle + 1)));
   }
-  // Few lines left: copy the clean runs between dirty lines whole.
+  // Few lines left: copy the clean runs between dirty lines whole; line ends are kept as they are.
   let repaired = 0;
   let runStart = 0;
   let start = 0;
-  while (start < block.length) {
-    const end = block.indexOf(NEWLINE, start);
-    const stop = end < 0 ? block.length : end;
+  for (const stop of [...lineEnds(block), block.length]) {
     const line = block.subarray(start, stop);
     if (!lineIsClean(line)) {
       if (start > runStart) await write(out, block.subarray(runStart, start));
-      await write(out, Buffer.concat([repairLine(line), NEWLINE_BYTE]));
+      await write(out, repairLine(line));
       repaired++;
-      runStart = stop + 1;
+      runStart = stop;
     }
     start = stop + 1;
   }
@@ -179,7 +195,7 @@ async function writeRepaired(file: string, gzip: boolean, target: string): Promi
       let rest = block;
       if (partialLine) {
         // The tail of an endless line, already written.
-        const end = block.indexOf(NEWLINE);
+        const end = nextLineEnd(block, 0);
         rest = end < 0 ? Buffer.alloc(0) : block.subarray(end + 1);
         partialLine = false;
       }

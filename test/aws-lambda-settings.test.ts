@@ -1,7 +1,7 @@
 // The Lambda's settings from its environment, and the reading of SQS bodies into landings.
 import test from 'ava';
-import { readLambdaSettings } from '../handlers/aws/lambda-settings.ts';
-import { readSqsBody } from '../handlers/aws/sqs-landings.ts';
+import { DEFAULT_LAMBDA_ZIP_MAX_TOTAL_BYTES, DEFAULT_LANDING_MAX_BYTES, readLambdaSettings } from '../handlers/aws/lambda-settings.ts';
+import { objectCreatedEventBridge, readSqsBody } from '../handlers/aws/sqs-landings.ts';
 import { DEFAULT_ZIP_LIMITS } from '../handlers/core/zip-landing.ts';
 
 const ENV = {
@@ -20,9 +20,17 @@ test('settings: defaults for prefix, SQL folder, zip limits and work folder', (t
     database: 'procureflow_db',
     workGroup: 'pf-wg',
     sqlDir: '/var/task/sql',
-    zipLimits: DEFAULT_ZIP_LIMITS,
+    zipLimits: { ...DEFAULT_ZIP_LIMITS, maxTotalBytes: 8 * 1024 ** 3 },
+    landingMaxBytes: 5 * 1024 ** 3,
     workDir: '/tmp',
   });
+  t.is(DEFAULT_LANDING_MAX_BYTES, 5 * 1024 ** 3);
+  t.is(DEFAULT_LAMBDA_ZIP_MAX_TOTAL_BYTES, 8 * 1024 ** 3);
+});
+
+test('settings: LANDING_MAX_BYTES is read and checked', (t) => {
+  t.is(readLambdaSettings({ ...ENV, LANDING_MAX_BYTES: '1048576' }).landingMaxBytes, 1048576);
+  t.throws(() => readLambdaSettings({ ...ENV, LANDING_MAX_BYTES: '0' }), { message: /LANDING_MAX_BYTES must be a positive number/ });
 });
 
 test('settings: explicit prefix, SQL_DIR and zip limits', (t) => {
@@ -44,25 +52,34 @@ test('settings: every required variable is named when missing, bad values are re
 });
 
 const scope = { bucket: 'pf-bronze', prefix: 'landing/' };
-const record = (bucket: string, key: string) => ({ eventName: 'ObjectCreated:Put', s3: { bucket: { name: bucket }, object: { key, size: 1, eTag: 'e' } } });
+const event = (bucket: string, key: string) => objectCreatedEventBridge({ ref: { bucket, key }, size: 7, etag: 'abc' });
 
-test('SQS body: the S3 test event is recognised', (t) => {
-  t.deepEqual(readSqsBody(JSON.stringify({ Service: 'Amazon S3', Event: 's3:TestEvent' }), scope), { kind: 's3_test_event' });
+test('SQS body: an EventBridge Object Created event under the bronze prefix is a landing, its key taken as is', (t) => {
+  // EventBridge keys are not URL-encoded: `a+b%20c.dat` is that very key (a `+` is not a space).
+  const body = readSqsBody(JSON.stringify(event('pf-bronze', 'landing/a+b%20c d.dat')), scope);
+  t.deepEqual(body, { kind: 'landing', landing: { ref: { bucket: 'pf-bronze', key: 'landing/a+b%20c d.dat' }, size: 7, etag: 'abc' }, reason: 'PutObject', sequencer: '617f08299329d189' });
 });
 
-test('SQS body: records are kept under the bronze bucket and prefix (keys decoded), others named', (t) => {
-  const body = readSqsBody(JSON.stringify({ Records: [record('pf-bronze', 'landing/a+b.dat'), record('pf-bronze', 'other/c.dat'), record('x-bucket', 'landing/d.dat')] }), scope);
-  t.deepEqual(body, {
-    kind: 'landings',
-    event: { Records: [record('pf-bronze', 'landing/a+b.dat')] },
-    ignored: [
-      { bucket: 'pf-bronze', key: 'other/c.dat', reason: 'outside the bronze prefix landing/' },
-      { bucket: 'x-bucket', key: 'landing/d.dat', reason: 'not the bronze bucket pf-bronze' },
-    ],
-  });
+test('SQS body: the S3 user guide example event is read', (t) => {
+  // "EventBridge event message structure", Object created example (ev-events).
+  const example = {
+    version: '0', id: '17793124-05d4-b198-2fde-7ededc63b103', 'detail-type': 'Object Created', source: 'aws.s3', account: '111122223333',
+    time: '2021-11-12T00:00:00Z', region: 'ca-central-1', resources: ['arn:aws:s3:::pf-bronze'],
+    detail: { version: '0', bucket: { name: 'pf-bronze' }, object: { key: 'landing/example-key.dat', size: 5, etag: 'b1946ac92492d2347c6235b4d2611184', 'version-id': 'IYV3p45BT0ac8hjHg1houSdS1a.Mro8e', sequencer: '617f08299329d189' }, 'request-id': 'N4N7GDK58NMKJ12R', requester: '123456789012', 'source-ip-address': '1.2.3.4', reason: 'PutObject' },
+  };
+  t.like(readSqsBody(JSON.stringify(example), scope), { kind: 'landing', landing: { ref: { bucket: 'pf-bronze', key: 'landing/example-key.dat' }, size: 5, etag: 'b1946ac92492d2347c6235b4d2611184' }, reason: 'PutObject' });
 });
 
-test('SQS body: not JSON, or JSON without Records, is an error', (t) => {
+test('SQS body: outside the bronze bucket or prefix is ignored with its reason', (t) => {
+  t.deepEqual(readSqsBody(JSON.stringify(event('pf-bronze', 'other/c.dat')), scope), { kind: 'ignored', bucket: 'pf-bronze', key: 'other/c.dat', reason: 'outside the bronze prefix landing/' });
+  t.deepEqual(readSqsBody(JSON.stringify(event('x-bucket', 'landing/d.dat')), scope), { kind: 'ignored', bucket: 'x-bucket', key: 'landing/d.dat', reason: 'not the bronze bucket pf-bronze' });
+});
+
+test('SQS body: not JSON, a plain S3 notification, an S3 test event or another detail-type is an error', (t) => {
   t.throws(() => readSqsBody('nope', scope), { message: /not JSON/ });
-  t.throws(() => readSqsBody('{"hello":1}', scope), { message: /no S3 event Records/ });
+  const notification = { Records: [{ eventName: 'ObjectCreated:Put', s3: { bucket: { name: 'pf-bronze' }, object: { key: 'landing/a.dat', size: 1 } } }] };
+  t.throws(() => readSqsBody(JSON.stringify(notification), scope), { message: /not an EventBridge S3 "Object Created" event/ });
+  t.throws(() => readSqsBody(JSON.stringify({ Service: 'Amazon S3', Event: 's3:TestEvent' }), scope), { message: /not an EventBridge/ });
+  t.throws(() => readSqsBody(JSON.stringify({ ...event('pf-bronze', 'landing/a.dat'), 'detail-type': 'Object Deleted' }), scope), { message: /not an EventBridge/ });
+  t.throws(() => readSqsBody(JSON.stringify({ 'detail-type': 'Object Created', source: 'aws.s3', detail: {} }), scope), { message: /without detail.bucket.name/ });
 });

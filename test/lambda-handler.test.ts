@@ -13,7 +13,7 @@ import {
   GetTableCommand,
   GlueClient,
 } from '@aws-sdk/client-glue';
-import { DeleteObjectsCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, DeleteObjectsCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import test from 'ava';
@@ -24,8 +24,8 @@ import { fileURLToPath } from 'node:url';
 import { clientRequestToken } from '../handlers/aws/athena-engine.ts';
 import type { Timing } from '../handlers/aws/backoff.ts';
 import { batchIdFor } from '../handlers/core/batch-identity.ts';
-import { figuresFromParameters } from '../handlers/core/batch-figures.ts';
-import { objectCreatedEvent } from '../handlers/core/landing-event.ts';
+import { figureQueries, figuresFromParameters } from '../handlers/core/batch-figures.ts';
+import { objectCreatedEventBridge } from '../handlers/aws/sqs-landings.ts';
 import { loadPipelineSql } from '../handlers/core/pipeline-sql.ts';
 import { fillTemplate, identifier, literal } from '../handlers/core/sql-template.ts';
 import { HEADER_LINE } from '../handlers/core/tables.ts';
@@ -63,6 +63,10 @@ class FakeCloud {
   readonly starts: Array<{ QueryString: string; ClientRequestToken: string; Database?: string; WorkGroup?: string; id: string }> = [];
   readonly clock = { now: T0 };
   readonly objects = new Map<string, number>();
+  /** CopyObject calls: [source, target]. */
+  readonly copies: Array<[string, string]> = [];
+  /** Symlink manifests by work table. */
+  readonly manifests = new Map<string, string>();
   readonly tables = new Set<string>();
   readonly partitions = new Map<string, Record<string, string>>();
   readonly executions = new Map<string, Execution>();
@@ -74,7 +78,7 @@ class FakeCloud {
   failWhen: (sql: string) => string | undefined = () => undefined;
   /** How long a query runs. */
   duration: (sql: string, token: string) => number = (sql) => (sql.startsWith('CREATE TABLE') ? 250 : 0);
-  readonly figures = { lines: 5, rejected: 1, loaded: 3, reasons: [['malformed', '1']] };
+  readonly figures = { lines: 5, loaded: 3, duplicatesInBatch: 1, duplicatesInGold: 0, reasons: [['malformed', '1']] };
 
   readonly s3 = new S3Client({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
   readonly glue = new GlueClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
@@ -101,7 +105,18 @@ class FakeCloud {
     s3.on(PutObjectCommand).callsFake((input) => {
       this.calls.push(`S3.PutObject s3://${input.Bucket}/${input.Key}`);
       this.objects.set(`${input.Bucket}/${input.Key}`, 10);
+      const manifest = /^_work\/landed\/([^/]+)\/manifest$/.exec(input.Key);
+      if (manifest) this.manifests.set(manifest[1] as string, String(input.Body));
       return { ETag: '"m"' };
+    });
+    s3.on(CopyObjectCommand).callsFake((input) => {
+      const source = decodeURIComponent(input.CopySource);
+      this.calls.push(`S3.CopyObject ${source} → s3://${input.Bucket}/${input.Key}`);
+      const size = this.objects.get(source);
+      if (size === undefined) throw Object.assign(new Error('NoSuchKey'), { name: 'NoSuchKey', $metadata: { httpStatusCode: 404 } });
+      this.objects.set(`${input.Bucket}/${input.Key}`, size);
+      this.copies.push([source, `${input.Bucket}/${input.Key}`]);
+      return {};
     });
     s3.on(ListObjectsV2Command).callsFake((input) => {
       this.calls.push(`S3.ListObjectsV2 s3://${input.Bucket}/${input.Prefix ?? ''}`);
@@ -205,8 +220,11 @@ class FakeCloud {
           Rows: [columns.map(([name]) => ({ VarCharValue: name })), ...rows].map((row) => ({ Data: row.map((VarCharValue) => ({ VarCharValue })) })),
         },
       });
-      if (sql.includes('AS lines')) return page([['lines', 'bigint'], ['rejected', 'bigint']], [[String(this.figures.lines), String(this.figures.rejected)]]);
+      // Answers by the shape of the core's figure queries (handlers/core/batch-figures.ts).
+      if (sql.includes('AS lines')) return page([['lines', 'bigint']], [[String(this.figures.lines)]]);
       if (sql.includes('AS loaded')) return page([['loaded', 'bigint']], [[String(this.figures.loaded)]]);
+      if (sql.includes('AS duplicates') && sql.includes(' IN (SELECT')) return page([['duplicates', 'bigint']], [[String(this.figures.duplicatesInGold)]]);
+      if (sql.includes('AS duplicates')) return page([['duplicates', 'bigint']], [[String(this.figures.duplicatesInBatch)]]);
       return page([['reason', 'varchar'], ['n', 'bigint']], this.figures.reasons);
     });
   }
@@ -261,17 +279,19 @@ function sqsEvent(messages: Array<{ id: string; body: unknown }>): SQSEvent {
       messageId: id,
       receiptHandle: `rh-${id}`,
       body: typeof body === 'string' ? body : JSON.stringify(body),
-      attributes: {} as SQSEvent['Records'][number]['attributes'],
+      // A FIFO queue with one message group (the stack's landing queue).
+      attributes: { MessageGroupId: 'landings', SequenceNumber: '1', MessageDeduplicationId: id } as unknown as SQSEvent['Records'][number]['attributes'],
       messageAttributes: {},
       md5OfBody: '',
       eventSource: 'aws:sqs',
-      eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:pf-landings',
+      eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:pf-landings.fifo',
       awsRegion: 'us-east-1',
     })),
   };
 }
 
-const landing = (key: string, etag = 'abc') => objectCreatedEvent([{ ref: { bucket: 'pf-bronze', key }, size: 1234, etag }]);
+/** The body EventBridge puts on the queue for an object created in bronze. */
+const landing = (key: string, etag = 'abc', size = 1234) => objectCreatedEventBridge({ ref: { bucket: 'pf-bronze', key }, size, etag });
 
 function expectedBatch(key: string, etag = 'abc') {
   const id = batchIdFor({ bucket: 'pf-bronze', key }, etag);
@@ -286,10 +306,10 @@ function expectedBatch(key: string, etag = 'abc') {
 }
 
 test('one .dat landing: the exact sequence of Glue, S3 and Athena calls, committed silver → rejects → gold', async (t) => {
-  const { cloud, handler, published, context } = harness();
+  const { cloud, handler, published, context, errors } = harness();
   const key = 'landing/sales 2026-03.dat';
   const response = await handler(sqsEvent([{ id: 'm-1', body: landing(key) }]), context());
-  t.deepEqual(response, { batchItemFailures: [] });
+  t.deepEqual(response, { batchItemFailures: [] }, JSON.stringify(errors));
 
   const { id, loc, ctas } = expectedBatch(key);
   const q = (n: number) => `Athena.GetQueryExecution q-${n}`;
@@ -301,21 +321,22 @@ test('one .dat landing: the exact sequence of Glue, S3 and Athena calls, committ
     `Glue.DeleteTable stage_silver_${id}`,
     ctas('stage_silver', loc.silver),
     q(1), q(1), q(1),
-    `S3.ListObjectsV2 ${loc.gold}`,
-    `Glue.DeleteTable stage_gold_${id}`,
-    ctas('stage_gold', loc.gold),
-    q(2), q(2), q(2),
     `S3.ListObjectsV2 ${loc.rejects}`,
     `Glue.DeleteTable stage_rejects_${id}`,
     ctas('stage_rejects', loc.rejects),
+    q(2), q(2), q(2),
+    // The gold turn: the commit is looked up again on the latest catalog state, then gold.
+    `Glue.GetPartition cleaned_transactions ${id}`,
+    `S3.ListObjectsV2 ${loc.gold}`,
+    `Glue.DeleteTable stage_gold_${id}`,
+    ctas('stage_gold', loc.gold),
     q(3), q(3), q(3),
   ];
+  const queries = Object.values(figureQueries({ silverStage: `stage_silver_${id}`, goldStage: `stage_gold_${id}`, rejectsStage: `stage_rejects_${id}`, goldTable: `${DB}.cleaned_transactions`, batchId: id }));
   const figures = [
-    `Athena.StartQueryExecution SELECT count(*) AS lines, count(reject_reason) AS rejected FROM stage_silver_${id}`,
-    `Athena.StartQueryExecution SELECT count(*) AS loaded FROM stage_gold_${id}`,
-    `Athena.StartQueryExecution SELECT reject_reason AS reason, count(*) AS n FROM stage_silver_${id} WHERE reject_reason IS NOT NULL GROUP BY reject_reason`,
-    q(4), q(5), q(6),
-    'Athena.GetQueryResults q-4', 'Athena.GetQueryResults q-5', 'Athena.GetQueryResults q-6',
+    ...queries.map((query) => `Athena.StartQueryExecution ${query.split('\n')[0]}`),
+    ...queries.map((_, n) => `Athena.GetQueryExecution q-${4 + n}`),
+    ...queries.map((_, n) => `Athena.GetQueryResults q-${4 + n}`),
     `S3.ListObjectsV2 ${loc.silver}`, `S3.ListObjectsV2 ${loc.gold}`, `S3.ListObjectsV2 ${loc.rejects}`,
   ];
   const after = [
@@ -340,7 +361,7 @@ test('one .dat landing: the exact sequence of Glue, S3 and Athena calls, committ
   const silverSelect = fillTemplate(sql.silver, { source_table: identifier(`bronze_${id}`), source_file: literal(`pf-bronze/${key}`), header: literal(HEADER_LINE) });
   const goldSelect = fillTemplate(sql.gold, { silver_batch: identifier(`stage_silver_${id}`), gold_table: identifier(`${DB}.cleaned_transactions`), batch_id: literal(id) });
   t.is(cloud.starts[0]?.QueryString, `${ctas('stage_silver', loc.silver).replace('Athena.StartQueryExecution ', '')}\n${silverSelect}`);
-  t.is(cloud.starts[1]?.QueryString, `${ctas('stage_gold', loc.gold).replace('Athena.StartQueryExecution ', '')}\n${goldSelect}`);
+  t.is(cloud.starts[2]?.QueryString, `${ctas('stage_gold', loc.gold).replace('Athena.StartQueryExecution ', '')}\n${goldSelect}`);
   for (const start of cloud.starts) {
     t.is(start.Database, DB);
     t.is(start.WorkGroup, WG);
@@ -362,7 +383,7 @@ test('one .dat landing: the exact sequence of Glue, S3 and Athena calls, committ
   t.like(units, { lines: 'Count', loaded: 'Count', duplicates: 'Count', rejected: 'Count', bytesIn: 'Bytes' });
 });
 
-test('a FAILED query fails its message only: the error names the query and Athena’s reason, nothing of that batch is committed', async (t) => {
+test('a FAILED query fails its message and, FIFO, every later one unprocessed: the error names the query and Athena’s reason', async (t) => {
   const { cloud, handler, errors, context } = harness();
   cloud.failWhen = (sql) => (sql.includes('stage_gold_bad_') && sql.startsWith('CREATE TABLE') ? 'HIVE_BAD_DATA: Error parsing column transaction_ts' : undefined);
   const response = await handler(
@@ -372,11 +393,12 @@ test('a FAILED query fails its message only: the error names the query and Athen
     ]),
     context(),
   );
-  t.deepEqual(response, { batchItemFailures: [{ itemIdentifier: 'm-bad' }] });
+  // The FIFO order holds: the later message is reported unprocessed, after the failed one.
+  t.deepEqual(response, { batchItemFailures: [{ itemIdentifier: 'm-bad' }, { itemIdentifier: 'm-good' }] });
   const bad = expectedBatch('landing/bad.dat');
   const good = expectedBatch('landing/good.dat');
   t.false([...cloud.partitions.keys()].some((key) => key.endsWith(bad.id)), 'no partition of the failed batch');
-  t.true(cloud.partitions.has(`cleaned_transactions/${good.id}`), 'the next file is not blocked');
+  t.false(cloud.calls.some((call) => call.includes(good.id)), 'the later file is not touched before the failed one commits');
   const failedQuery = cloud.starts.find((start) => start.QueryString.includes(`stage_gold_${bad.id}`))?.id;
   t.truthy(failedQuery);
   const landingError = errors.find((entry) => entry.message === 'landing failed');
@@ -464,24 +486,50 @@ test('a retry after a crash re-attaches with the same tokens, clears before ever
   t.true(retryCalls.includes(ctas('stage_rejects', loc.rejects)));
 });
 
-test('S3 test events, landings outside the bronze bucket or prefix are ignored; a body that is not an S3 event fails alone', async (t) => {
+test('landings outside the bronze bucket or prefix are ignored; a body that is not an EventBridge S3 event fails, with every later message', async (t) => {
   const { cloud, handler, context } = harness();
   const response = await handler(
     sqsEvent([
-      { id: 'm-test', body: { Service: 'Amazon S3', Event: 's3:TestEvent', Time: '2026-03-01T12:00:00.000Z', Bucket: 'pf-bronze' } },
       { id: 'm-outside', body: landing('elsewhere/x.dat') },
-      { id: 'm-other-bucket', body: objectCreatedEvent([{ ref: { bucket: 'not-bronze', key: 'landing/x.dat' }, size: 1, etag: 'e' }]) },
+      { id: 'm-other-bucket', body: objectCreatedEventBridge({ ref: { bucket: 'not-bronze', key: 'landing/x.dat' }, size: 1, etag: 'e' }) },
       { id: 'm-garbage', body: 'not json' },
+      { id: 'm-old-shape', body: { Records: [{ eventName: 'ObjectCreated:Put', s3: { bucket: { name: 'pf-bronze' }, object: { key: 'landing/x.dat' } } }] } },
     ]),
     context(),
   );
-  t.deepEqual(response, { batchItemFailures: [{ itemIdentifier: 'm-garbage' }] });
+  t.deepEqual(response, { batchItemFailures: [{ itemIdentifier: 'm-garbage' }, { itemIdentifier: 'm-old-shape' }] });
   t.deepEqual(cloud.calls, []);
 });
 
-test('a zip landing is unpacked but its members are left to their own notifications', async (t) => {
+test('a landing over LANDING_MAX_BYTES is refused once: logged with the reason, counted as LandingsRefused, not reported, nothing called', async (t) => {
+  const { cloud, handler, errors, published, context } = harness({ ...ENV, LANDING_MAX_BYTES: '1000' });
+  const response = await handler(sqsEvent([{ id: 'm-big', body: landing('landing/BIG.DAT', 'e', 1001) }, { id: 'm-next', body: landing('landing/next.dat', 'e', 1000) }]), context());
+  t.deepEqual(response, { batchItemFailures: [] });
+  const refusal = errors.find((entry) => entry.message === 'landing refused; not retried (the verdict would not change)');
+  t.like(refusal?.fields, { sourceFile: 'pf-bronze/landing/BIG.DAT', reason: '1001 bytes, more than the limit of 1000' });
+  t.false(cloud.calls.some((call) => call.includes('BIG') || call.includes(expectedBatch('landing/BIG.DAT', 'e').id)));
+  t.true(cloud.partitions.has(`cleaned_transactions/${expectedBatch('landing/next.dat', 'e').id}`), 'the next landing (exactly at the limit) commits');
+  t.like(published[0], { LandingsRefused: 1, batchesCommitted: 1 });
+});
+
+test('an upper-case .DAT landing is processed in place (no copy); a hidden key is read through a safe copy listed in the manifest', async (t) => {
   const { cloud, handler, context } = harness();
-  // The zip does not exist in the fake S3: the landing fails and is reported, nothing is processed.
+  cloud.objects.set('pf-bronze/landing/_export.DAT.GZ', 1234);
+  const response = await handler(sqsEvent([{ id: 'm-up', body: landing('landing/SALES.DAT') }, { id: 'm-hidden', body: landing('landing/_export.DAT.GZ') }]), context());
+  t.deepEqual(response, { batchItemFailures: [] });
+  const up = expectedBatch('landing/SALES.DAT');
+  const hidden = expectedBatch('landing/_export.DAT.GZ');
+  t.true(cloud.partitions.has(`cleaned_transactions/${up.id}`));
+  t.true(cloud.partitions.has(`cleaned_transactions/${hidden.id}`));
+  t.deepEqual(cloud.copies, [[`pf-bronze/landing/_export.DAT.GZ`, `pf-silver/_work/landed-copies/bronze_${hidden.id}/bronze_${hidden.id}.dat.gz`]]);
+  t.is(cloud.manifests.get(`bronze_${up.id}`), 's3://pf-bronze/landing/SALES.DAT\n');
+  t.is(cloud.manifests.get(`bronze_${hidden.id}`), `s3://pf-silver/_work/landed-copies/bronze_${hidden.id}/bronze_${hidden.id}.dat.gz\n`);
+  t.false([...cloud.objects.keys()].some((key) => key.startsWith('pf-silver/_work/landed-copies/')), 'the copy is removed at cleanup');
+});
+
+test('a zip that cannot be read is a real failure (retried), not a refusal', async (t) => {
+  const { cloud, handler, context } = harness();
+  // The zip does not exist in the fake S3: reading it fails, the message is reported, nothing is processed.
   const response = await handler(sqsEvent([{ id: 'm-zip', body: landing('landing/a.zip') }]), context());
   t.deepEqual(response, { batchItemFailures: [{ itemIdentifier: 'm-zip' }] });
   t.false(cloud.calls.some((call) => call.startsWith('Athena.') || call.startsWith('Glue.')));

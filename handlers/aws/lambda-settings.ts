@@ -1,7 +1,18 @@
-// The cleaner Lambda's settings, read from its environment (the names the stack sets).
+// The cleaner Lambda's settings, read from its environment (the names the stack sets, CLEANER_ENV).
+//
+// Limits that hold together (issue 7 item 11): a landing is at most LANDING_MAX_BYTES (default
+// 5 GiB: a zip's local copy fits the Lambda's 10 GiB /tmp, and a safe copy of the landed file is
+// one CopyObject, S3's single-copy limit being 5 GB), and a zip unpacks to at most
+// ZIP_MAX_TOTAL_BYTES (default 8 GiB, under the pipeline workgroup's 10 GiB bytes-scanned cutoff).
+// Anything bigger is refused once, never retried.
 import path from 'node:path';
 import { identifier } from '../core/sql-template.ts';
 import { DEFAULT_ZIP_LIMITS, type ZipLimits } from '../core/zip-landing.ts';
+import { CLEANER_ENV } from './cleaner-environment.ts';
+
+const GiB = 1024 ** 3;
+export const DEFAULT_LANDING_MAX_BYTES = 5 * GiB;
+export const DEFAULT_LAMBDA_ZIP_MAX_TOTAL_BYTES = 8 * GiB;
 
 export interface LambdaSettings {
   buckets: { bronze: string; silver: string; gold: string };
@@ -11,6 +22,8 @@ export interface LambdaSettings {
   workGroup: string;
   sqlDir: string;
   zipLimits: ZipLimits;
+  /** The largest landed object taken; larger ones are refused. */
+  landingMaxBytes: number;
   /** Folder for zip copies: the Lambda's ephemeral storage. */
   workDir: string;
 }
@@ -39,25 +52,30 @@ function bucketName(env: Env, name: string): string {
 
 /** Reads and checks the settings; throws naming the first missing or invalid variable. */
 export function readLambdaSettings(env: Env = process.env): LambdaSettings {
-  const database = required(env, 'GLUE_DATABASE');
+  const database = required(env, CLEANER_ENV.database);
   try {
     identifier(database);
   } catch {
-    throw new Error(`environment variable GLUE_DATABASE is not a valid database name: ${JSON.stringify(database)}`);
+    throw new Error(`environment variable ${CLEANER_ENV.database} is not a valid database name: ${JSON.stringify(database)}`);
   }
   const taskRoot = env.LAMBDA_TASK_ROOT?.trim() || process.cwd();
-  const prefix = (env.BRONZE_PREFIX ?? '').trim().replace(/^\/+/, '');
+  const prefix = (env[CLEANER_ENV.bronzePrefix] ?? '').trim().replace(/^\/+/, '');
   return {
-    buckets: { bronze: bucketName(env, 'BRONZE_BUCKET'), silver: bucketName(env, 'SILVER_BUCKET'), gold: bucketName(env, 'GOLD_BUCKET') },
+    buckets: {
+      bronze: bucketName(env, CLEANER_ENV.bronzeBucket),
+      silver: bucketName(env, CLEANER_ENV.silverBucket),
+      gold: bucketName(env, CLEANER_ENV.goldBucket),
+    },
     bronzePrefix: prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`,
     database,
-    workGroup: required(env, 'ATHENA_WORKGROUP'),
-    sqlDir: env.SQL_DIR?.trim() || path.join(taskRoot, 'sql'),
+    workGroup: required(env, CLEANER_ENV.workGroup),
+    sqlDir: env[CLEANER_ENV.sqlDir]?.trim() || path.join(taskRoot, 'sql'),
     zipLimits: {
       ...DEFAULT_ZIP_LIMITS,
-      maxTotalBytes: positiveNumber(env, 'ZIP_MAX_TOTAL_BYTES', DEFAULT_ZIP_LIMITS.maxTotalBytes),
-      maxRatio: positiveNumber(env, 'ZIP_MAX_RATIO', DEFAULT_ZIP_LIMITS.maxRatio),
+      maxTotalBytes: positiveNumber(env, CLEANER_ENV.zipMaxTotalBytes, DEFAULT_LAMBDA_ZIP_MAX_TOTAL_BYTES),
+      maxRatio: positiveNumber(env, CLEANER_ENV.zipMaxRatio, DEFAULT_ZIP_LIMITS.maxRatio),
     },
+    landingMaxBytes: positiveNumber(env, CLEANER_ENV.landingMaxBytes, DEFAULT_LANDING_MAX_BYTES),
     workDir: '/tmp',
   };
 }

@@ -1,9 +1,13 @@
 // The core's one entry: a landing event in, one result per batch out. A failure of one file is
 // reported in its result and never stops the others.
+//
+// `refused` is a verdict that no retry can change (a landing over the size limit, a zip over its
+// limits, a name that cannot be processed): the caller logs and counts it once and does NOT retry
+// it (issue 7 item 11). `failed` is everything else, and worth retrying.
 import type { BatchFigures } from './batch-figures.ts';
 import { type Landing, type S3EventLike, landingsOf } from './landing-event.ts';
 import { type BatchPorts, processBatch } from './process-batch.ts';
-import { type RefusedEntry, unpackZip, type ZipLimits } from './zip-landing.ts';
+import { type RefusedEntry, unpackZip, type ZipLimits, ZipRefusedError } from './zip-landing.ts';
 
 export interface LandingPorts extends BatchPorts {
   zipLimits?: ZipLimits;
@@ -14,12 +18,15 @@ export interface LandingPorts extends BatchPorts {
    * notifications their landing raises (cloud).
    */
   processUnpackedMembers: boolean;
+  /** The largest landed object taken (.dat, .dat.gz or .zip); a larger one is refused. None = no limit. */
+  landingMaxBytes?: number;
 }
 
 export type LandingResult =
   | { sourceFile: string; status: 'committed' | 'already_committed'; batchId: string; figures: BatchFigures | undefined }
   | { sourceFile: string; status: 'unpacked'; members: string[]; skipped: string[]; refused: RefusedEntry[] }
   | { sourceFile: string; status: 'ignored'; reason: string }
+  | { sourceFile: string; status: 'refused'; reason: string }
   | { sourceFile: string; status: 'failed'; error: string };
 
 export type LandingKind = 'dat' | 'zip' | 'other';
@@ -31,14 +38,33 @@ export function landingKind(key: string): LandingKind {
   return 'other';
 }
 
+/** Why a key cannot be processed whatever its content, or undefined. */
+export function unprocessableNameReason(key: string): string | undefined {
+  // A symlink manifest lists one path per line (handlers/aws/glue-catalog.ts): a line break or other
+  // control character in the key cannot be listed, on any retry.
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(key)) return 'control character in the object key';
+  return undefined;
+}
+
 /** Processes one landing; a zip yields its own result and its members'. */
 export async function handleLanding(landing: Landing, ports: LandingPorts): Promise<LandingResult[]> {
   const sourceFile = `${landing.ref.bucket}/${landing.ref.key}`;
+  const refuse = (reason: string): LandingResult[] => {
+    ports.log.error('landing refused; not retried (the verdict would not change)', { sourceFile, reason });
+    return [{ sourceFile, status: 'refused', reason }];
+  };
   try {
     const kind = landingKind(landing.ref.key);
     if (kind === 'other') {
       ports.log.warn('landing ignored: not a .dat, .dat.gz or .zip', { sourceFile });
       return [{ sourceFile, status: 'ignored', reason: 'not a .dat, .dat.gz or .zip file' }];
+    }
+    const badName = unprocessableNameReason(landing.ref.key);
+    if (badName) return refuse(badName);
+    if (ports.landingMaxBytes !== undefined) {
+      const size = landing.size ?? (await ports.store.head(landing.ref))?.size;
+      if (size !== undefined && size > ports.landingMaxBytes) return refuse(`${size} bytes, more than the limit of ${ports.landingMaxBytes}`);
     }
     if (kind === 'dat') {
       const result = await processBatch(landing, ports);
@@ -61,6 +87,7 @@ export async function handleLanding(landing: Landing, ports: LandingPorts): Prom
     }
     return results;
   } catch (error) {
+    if (error instanceof ZipRefusedError) return refuse(error.message);
     const message = error instanceof Error ? error.message : String(error);
     ports.log.error('landing failed', { sourceFile, error: message });
     return [{ sourceFile, status: 'failed', error: message }];
@@ -74,7 +101,12 @@ export async function handleLandingEvent(event: S3EventLike, ports: LandingPorts
   return results;
 }
 
-/** Whether a result means the landing needs attention (a failure or a refused zip entry). */
+/** Whether a result means the landing needs attention (a failure, a refusal or a refused zip entry). */
 export function isFailure(result: LandingResult): boolean {
-  return result.status === 'failed' || (result.status === 'unpacked' && result.refused.length > 0);
+  return result.status === 'failed' || result.status === 'refused' || (result.status === 'unpacked' && result.refused.length > 0);
+}
+
+/** Whether a result is worth retrying: only real failures; refusals would get the same verdict. */
+export function isRetryable(result: LandingResult): boolean {
+  return result.status === 'failed';
 }

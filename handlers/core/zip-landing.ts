@@ -43,9 +43,32 @@ export function unsafeEntryReason(name: string): string | undefined {
   return undefined;
 }
 
-/** Where a member lands: beside the archive, under `<archive>.unzipped/`. */
+/**
+ * An AppleDouble entry that macOS Finder adds to a zip (`__MACOSX/…`, `._name`): resource-fork
+ * metadata, never data. Athena would skip such names anyway (hidden files), so they are skipped
+ * with a log line rather than landed.
+ */
+export function isAppleDouble(entryName: string): boolean {
+  const parts = entryName.replace(/\\/g, '/').split('/');
+  return parts[0] === '__MACOSX' || (parts.at(-1) ?? '').startsWith('._');
+}
+
+/**
+ * A member path whose every part is visible: a part starting with `_` or `.` (a hidden name to
+ * Athena, see handlers/aws/athena-readable-key.ts) gets an `x` in front, so a member landed in
+ * bronze is never hidden and needs no copy: `_export.dat` → `x_export.dat`.
+ */
+export function visibleMemberPath(entryName: string): string {
+  return entryName
+    .replace(/\\/g, '/')
+    .split('/')
+    .map((part) => (part.startsWith('_') || part.startsWith('.') ? `x${part}` : part))
+    .join('/');
+}
+
+/** Where a member lands: beside the archive, under `<archive>.unzipped/`, under a visible name. */
 export function memberKey(zipKey: string, entryName: string): string {
-  return `${zipKey.replace(/\.zip$/i, '')}.unzipped/${entryName.replace(/\\/g, '/')}`;
+  return `${zipKey.replace(/\.zip$/i, '')}.unzipped/${visibleMemberPath(entryName)}`;
 }
 
 /** Counts bytes through a stream and fails once a member outgrows what its header declared. */
@@ -71,16 +94,21 @@ export async function unpackZip(
   const dir = await mkdtemp(path.join(workDir ?? tmpdir(), 'procureflow-zip-'));
   const local = path.join(dir, 'archive.zip');
   try {
+    // Reading the landing is not the archive's fault: a failure here is retried, never refused.
     await pipeline(await store.read(zip.ref), createWriteStream(local));
-    const archive = new StreamZip.async({ file: local, skipEntryNameValidation: true });
+    let archive: InstanceType<typeof StreamZip.async>;
+    try {
+      archive = new StreamZip.async({ file: local, skipEntryNameValidation: true });
+      await archive.entries();
+    } catch (error) {
+      // The bytes are all here and do not parse: the same verdict on every retry.
+      throw new ZipRefusedError(zip.ref.key, error instanceof Error ? error.message : String(error));
+    }
     try {
       return await unpackEntries(zip, archive, store, log, limits);
     } finally {
       await archive.close();
     }
-  } catch (error) {
-    if (error instanceof ZipRefusedError) throw error;
-    throw new ZipRefusedError(zip.ref.key, error instanceof Error ? error.message : String(error));
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -114,6 +142,11 @@ async function unpackEntries(
     if (unsafe) {
       log.error('zip entry refused', { zip: zip.ref.key, entry: entry.name, reason: unsafe });
       result.refused.push({ entry: entry.name, reason: unsafe });
+      continue;
+    }
+    if (isAppleDouble(entry.name)) {
+      log.info('zip entry skipped: macOS AppleDouble metadata', { zip: zip.ref.key, entry: entry.name });
+      result.skipped.push(entry.name);
       continue;
     }
     if (!/\.dat$/i.test(entry.name)) {

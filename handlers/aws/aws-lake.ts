@@ -1,0 +1,99 @@
+// The composition root of the cloud run: settings + AWS clients → the core's ports, as
+// handlers/local/local-lake.ts does for the local run. The Lambda entry (handlers/lambda.ts) only
+// parses events and reports; everything it hands the core is built here.
+//
+// One retry layer per client (issue 9 item 3): Athena calls are retried by our deadline-bound
+// backoff (backoff.ts, bounded by the invocation's remaining time), so the Athena client is built
+// with the SDK's retries off (`maxAttempts: 1`); S3 and Glue calls keep the SDK's standard retry
+// strategy (its default 3 attempts with backoff on throttling) and nothing of ours wraps them.
+//
+// AWS actions the cleaner calls through these ports:
+//   S3:     GetObject, PutObject (+ multipart: CreateMultipartUpload, UploadPart,
+//           CompleteMultipartUpload, AbortMultipartUpload), HeadObject, ListBucket (ListObjectsV2),
+//           DeleteObject (DeleteObjects), CopyObject / UploadPartCopy (a copy reads with GetObject
+//           on the source and writes with PutObject on the target)
+//   Glue:   GetTable, CreateTable, DeleteTable, CreatePartition, GetPartition
+//   Athena: StartQueryExecution, GetQueryExecution, GetQueryResults
+import { AthenaClient } from '@aws-sdk/client-athena';
+import { GlueClient } from '@aws-sdk/client-glue';
+import { S3Client } from '@aws-sdk/client-s3';
+import type { LandingPorts } from '../core/handle-landings.ts';
+import type { PipelineLog } from '../core/pipeline-log.ts';
+import { loadPipelineSql, type PipelineSql } from '../core/pipeline-sql.ts';
+import { AthenaEngine } from './athena-engine.ts';
+import type { Timing } from './backoff.ts';
+import { GlueCatalog } from './glue-catalog.ts';
+import type { LambdaSettings } from './lambda-settings.ts';
+import { S3ObjectStore } from './s3-object-store.ts';
+
+export interface AwsClients {
+  s3: S3Client;
+  glue: GlueClient;
+  athena: AthenaClient;
+}
+
+/** The SDK clients, each with exactly one retry layer (see the header). */
+export function awsClients(given: Partial<AwsClients> = {}): AwsClients {
+  return {
+    s3: given.s3 ?? new S3Client({}),
+    glue: given.glue ?? new GlueClient({}),
+    athena: given.athena ?? new AthenaClient({ maxAttempts: 1 }),
+  };
+}
+
+export interface AwsLake {
+  settings: LambdaSettings;
+  sql: PipelineSql;
+  store: S3ObjectStore;
+  catalog: GlueCatalog;
+  clients: AwsClients;
+  /** The ports of one invocation: the Athena engine's deadline is that invocation's remaining time. */
+  ports(invocation: { remainingTimeMillis: () => number; timing?: Timing }): LandingPorts;
+}
+
+/** Builds the adapters once per container. */
+export async function openAwsLake(settings: LambdaSettings, clients: AwsClients, log: PipelineLog): Promise<AwsLake> {
+  const store = new S3ObjectStore(clients.s3);
+  const catalog = new GlueCatalog({
+    client: clients.glue,
+    store,
+    copier: store,
+    database: settings.database,
+    buckets: { silver: settings.buckets.silver, gold: settings.buckets.gold },
+    log,
+  });
+  const sql = await loadPipelineSql(settings.sqlDir);
+  return {
+    settings,
+    sql,
+    store,
+    catalog,
+    clients,
+    ports(invocation) {
+      const engine = new AthenaEngine({
+        client: clients.athena,
+        workGroup: settings.workGroup,
+        database: settings.database,
+        remainingTimeMillis: invocation.remainingTimeMillis,
+        resetOutput: async (tableName, location) => {
+          await store.clearLocation(location);
+          await catalog.dropWorkTable(tableName);
+        },
+        log,
+        ...(invocation.timing ? { timing: invocation.timing } : {}),
+      });
+      return {
+        store,
+        catalog,
+        engine,
+        sql,
+        log,
+        zipLimits: settings.zipLimits,
+        workDir: settings.workDir,
+        landingMaxBytes: settings.landingMaxBytes,
+        // Members of a zip land in bronze and raise their own events, in the FIFO order.
+        processUnpackedMembers: false,
+      };
+    },
+  };
+}

@@ -1,7 +1,7 @@
 // Deduplication by transaction_id: the in-batch tie-breaks, independence from line order,
 // first write wins across batches, and the balance of every batch read from the tables.
 import test from 'ava';
-import { assertBalance, datFile, goldRow, goldRows, ingest, line, openTestLake, rejectRows, tableRows } from './helpers/local-lake.ts';
+import { assertBalance, byId, datFile, type Field, type GoldRow, goldRow, goldRows, ingest, line, openTestLake, rejectRows, tableRows } from './helpers/local-lake.ts';
 
 test('in a batch the greatest transaction_ts wins (compared as time, not as text)', async (t) => {
   const lake = await openTestLake(t);
@@ -50,7 +50,32 @@ test('same ts: the greatest total_amount wins (numerically, derived totals inclu
   await assertBalance(t, lake, figures, 5);
 });
 
-test('same ts and total: the smallest raw line in byte order wins', async (t) => {
+test('same ts and total: the smallest typed field in column order wins, not the raw text', async (t) => {
+  const lake = await openTestLake(t);
+  const key = 'typed.dat';
+  // In each pair the raw text would sort the other way: a raw-text tie-break picks the loser.
+  const pairs: Array<[string, Partial<Record<Field, string>>, Partial<Record<Field, string>>, Partial<GoldRow>]> = [
+    ['TXN-S', { store_id: '10' }, { store_id: '9' }, { store_id: 9 }],
+    ['TXN-C', { customer_id: 'CUST-A' }, { customer_id: 'NULL' }, { customer_id: null }],
+    ['TXN-P', { product_id: '\tb' }, { product_id: 'A' }, { product_id: 'A' }],
+    ['TXN-G', { product_category: 'Toys' }, { product_category: 'books' }, { product_category: 'books' }],
+    ['TXN-Q', { quantity: '10' }, { quantity: '9' }, { quantity: 9 }],
+    ['TXN-U', { unit_price: '10.00' }, { unit_price: '9' }, { unit_price: 9 }],
+    ['TXN-D', { discount: '10.00' }, { discount: '9' }, { discount: 9 }],
+    ['TXN-M', { payment_method: 'Visa' }, { payment_method: 'cash' }, { payment_method: 'CASH' }],
+    ['TXN-Y', { currency: 'Usd' }, { currency: 'eur' }, { currency: 'EUR' }],
+    // Column order: store_id decides before customer_id, customer_id before currency.
+    ['TXN-O1', { store_id: '1', customer_id: 'Z' }, { store_id: '2', customer_id: 'NULL' }, { store_id: 1, customer_id: 'Z' }],
+    ['TXN-O2', { customer_id: 'A', currency: 'zzz' }, { customer_id: 'B', currency: 'aaa' }, { customer_id: 'A', currency: 'ZZZ' }],
+  ];
+  const lines = pairs.flatMap(([id, loser, winner]) => [line(id, { total_amount: '58.97', ...loser }), line(id, { total_amount: '58.97', ...winner })]);
+  const figures = await ingest(t, lake, key, datFile(lines));
+  t.deepEqual(await goldRows(lake), byId(pairs.map(([id, , , row]) => goldRow(id, key, row))));
+  t.like(figures, { lines: lines.length, loaded: pairs.length, duplicates: pairs.length, duplicatesInBatch: pairs.length, duplicatesInGold: 0, rejected: 0 });
+  await assertBalance(t, lake, figures, lines.length);
+});
+
+test('strings tie-break in byte order (code points), on both engines: not a locale, not UTF-16', async (t) => {
   const lake = await openTestLake(t);
   const key = 'bytes.dat';
   const figures = await ingest(
@@ -61,25 +86,47 @@ test('same ts and total: the smallest raw line in byte order wins', async (t) =>
       line('TXN-1', { customer_id: 'CUST-B' }),
       line('TXN-1', { customer_id: 'CUST-A' }),
       line('TXN-1', { customer_id: 'CUST-C' }),
-      // Byte order, not a locale's: 'B' (0x42) < 'a' (0x61), and 'Z' (0x5A) < 'é'.
+      // 'B' (0x42) < 'a' (0x61), and 'Z' (0x5A) < 'é' (0xC3 0xA9): no case folding, no locale.
       line('TXN-2', { customer_id: 'CUST-a' }),
       line('TXN-2', { customer_id: 'CUST-B' }),
       line('TXN-3', { customer_id: 'CUST-é' }),
       line('TXN-3', { customer_id: 'CUST-Z' }),
-      // Exact copies collapse to one.
-      line('TXN-4'),
-      line('TXN-4'),
-      line('TXN-4'),
+      // U+FF21 (EF BC A1) < U+1F600 (F0 9F 98 80) in bytes; in UTF-16 units the emoji (D83D) sorts first.
+      line('TXN-4', { customer_id: 'CUST-\u{1F600}' }),
+      line('TXN-4', { customer_id: 'CUST-\uFF21' }),
+      // Upper-casing happens before the comparison: 'ÉUR' vs 'EUR' compares the cleaned values.
+      line('TXN-5', { currency: 'éur' }),
+      line('TXN-5', { currency: 'eur' }),
     ]),
   );
   t.deepEqual(await goldRows(lake), [
     goldRow('TXN-1', key, { customer_id: 'CUST-A' }),
     goldRow('TXN-2', key, { customer_id: 'CUST-B' }),
     goldRow('TXN-3', key, { customer_id: 'CUST-Z' }),
-    goldRow('TXN-4', key),
+    goldRow('TXN-4', key, { customer_id: 'CUST-\uFF21' }),
+    goldRow('TXN-5', key, { currency: 'EUR' }),
   ]);
-  t.like(figures, { lines: 10, loaded: 4, duplicates: 6, rejected: 0 });
-  await assertBalance(t, lake, figures, 10);
+  t.like(figures, { lines: 11, loaded: 5, duplicates: 6, rejected: 0 });
+  await assertBalance(t, lake, figures, 11);
+});
+
+test('lines equal on every typed field give the same gold row, whatever their raw text or order', async (t) => {
+  const spellings = [
+    line('TXN-1'),
+    line(' TXN-1\t', { transaction_ts: '2026-03-01T14:05:09', payment_method: 'CARD', currency: 'USD' }),
+    line('TXN-1', { product_category: ' Electronics', customer_id: 'CUST-0001 ' }),
+    line('TXN-1', { unit_price: '+19.99', discount: '1', total_amount: '' }),
+    line('TXN-1'),
+  ];
+  const runs = [];
+  for (const order of [spellings, [...spellings].reverse()]) {
+    const lake = await openTestLake(t);
+    const figures = await ingest(t, lake, 'same.dat', datFile(order));
+    t.like(figures, { lines: 5, loaded: 1, duplicates: 4, duplicatesInBatch: 4, rejected: 0 });
+    runs.push(await goldRows(lake));
+  }
+  t.deepEqual(runs[0], [goldRow('TXN-1', 'same.dat')]);
+  t.deepEqual(runs[1], runs[0]);
 });
 
 test('a rejected line never takes part in the dedupe', async (t) => {
@@ -165,7 +212,8 @@ test('across batches the first write wins; a later line with the same id is a du
     goldRow('TXN-3', 'day2.dat'),
   ]);
   t.like(first, { lines: 2, loaded: 1, duplicates: 0, rejected: 1 });
-  t.like(second, { lines: 4, loaded: 2, duplicates: 2, rejected: 0 });
+  // TXN-1 twice: one in-batch loser, and one id already in gold.
+  t.like(second, { lines: 4, loaded: 2, duplicates: 2, duplicatesInBatch: 1, duplicatesInGold: 1, rejected: 0 });
   await assertBalance(t, lake, first, 2);
   await assertBalance(t, lake, second, 4);
 });
@@ -179,7 +227,7 @@ test('the same content under a new key is a new batch: every valid line is a dup
   t.not(copy.batchId, first.batchId);
   t.deepEqual(await tableRows(lake, 'cleaned_transactions'), goldBefore);
   t.like(first, { lines: 4, loaded: 2, duplicates: 1, rejected: 1 });
-  t.like(copy, { lines: 4, loaded: 0, duplicates: 3, rejected: 1 });
+  t.like(copy, { lines: 4, loaded: 0, duplicates: 3, duplicatesInBatch: 1, duplicatesInGold: 2, rejected: 1 });
   // Its rejects are still recorded, under the new file.
   const rejects = await lake.lake.session.rows('SELECT reason, source_file FROM procureflow_db.rejected_transactions ORDER BY source_file');
   t.deepEqual(rejects, [

@@ -1,7 +1,10 @@
--- Gold: the valid lines of one batch, deduplicated by transaction_id.
+-- Gold: the valid lines of one batch, deduplicated by transaction_id (docs/data-contract.md).
 -- Inside the batch the greatest transaction_ts wins, then the greatest total_amount, then the
--- smallest raw line in byte order; across batches the first write wins, so ids already in gold
--- (from any other batch) are not loaded again.
+-- smallest of the remaining typed fields in column order (customer_id with NULL first; strings
+-- compare in byte order on both engines: Trino compares varchar as UTF-8 bytes, DuckDB as bytes
+-- under its default binary collation). Lines equal on every typed field give the same row.
+-- Across batches the first write wins, so ids already in gold (from any other batch) are not
+-- loaded again.
 -- Placeholders: {{silver_batch}} (this batch's silver rows), {{gold_table}}, {{batch_id}}.
 -- Shape, for speed on both engines: only the few ids that repeat inside the batch are ranked
 -- (ranking every row sorts the whole batch), and the anti-joins are plain equi-joins (a
@@ -28,10 +31,13 @@ winners AS (
     quantity, unit_price, discount, total_amount, payment_method, currency, source_file
   FROM (
     SELECT
-      v.*,
+      v.transaction_id, v.transaction_ts, v.store_id, v.customer_id, v.product_id, v.product_category,
+      v.quantity, v.unit_price, v.discount, v.total_amount, v.payment_method, v.currency, v.source_file,
       row_number() OVER (
         PARTITION BY v.transaction_id
-        ORDER BY v.transaction_ts DESC, v.total_amount DESC, v.raw_line ASC
+        ORDER BY v.transaction_ts DESC, v.total_amount DESC, v.store_id ASC, v.customer_id ASC NULLS FIRST,
+          v.product_id ASC, v.product_category ASC, v.quantity ASC, v.unit_price ASC, v.discount ASC,
+          v.payment_method ASC, v.currency ASC
       ) AS rank_in_batch
     FROM {{silver_batch}} AS v
     JOIN repeated_ids AS r ON r.transaction_id = v.transaction_id

@@ -1,4 +1,5 @@
--- Rejects: every line of one batch that broke a rule, with its raw text and its one reason.
+-- Rejects: every line of one batch that broke a rule, with its raw text and its one reason
+-- (docs/data-contract.md).
 -- Placeholders: {{silver_batch}}.
 SELECT
   raw_line,

@@ -4,9 +4,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import test from 'ava';
 import { analyticsQueries, glueTableInput, substituteDatabase, tableLocation } from '../components/catalog.ts';
-import { cleanerEnvironment, cleanerPolicyStatements, glueArns, landingQueuePolicyDocument, type CleanerPolicyArgs } from '../components/cleaner.ts';
+import { cleanerEnvironment, roleName, visibilityTimeoutSeconds } from '../components/cleaner.ts';
+import { cleanerPolicyStatements, glueArns, type CleanerPolicyArgs } from '../components/cleaner-policy.ts';
 import { bucketName, denyInsecureTransportPolicy, lifecycleRules } from '../components/lake.ts';
+import { fifoQueueName, landingEventPattern, landingQueuePolicyDocument } from '../components/landing-events.ts';
 import { defaultDatabaseName, readStackConfig } from '../components/stack-config.ts';
+import { CLEANER_ENV } from '../handlers/aws/cleaner-environment.ts';
 import { TABLE_COLUMNS } from '../handlers/core/tables.ts';
 
 const configOf = (values: Record<string, string>) => (key: string) => values[key];
@@ -19,12 +22,15 @@ test('readStackConfig derives names from the stack and applies every default', (
     lambdaMemoryMb: 256,
     lambdaTimeoutSeconds: 900,
     lambdaEphemeralStorageMb: 10240,
-    athenaBytesScannedCutoff: 10 * 1024 ** 3,
+    athenaBytesScannedCutoff: 16 * 1024 ** 3,
+    analystsBytesScannedCutoff: 10 * 1024 ** 3,
+    landingMaxBytes: 4 * 1024 ** 3,
     batchSize: 5,
     logRetentionDays: 14,
     forceDestroy: false,
-    zipMaxTotalBytes: 50 * 1024 ** 3,
+    zipMaxTotalBytes: 16 * 1024 ** 3,
     zipMaxRatio: 200,
+    bronzeInfrequentAccessDays: 30,
     alarmEmail: undefined,
   });
 });
@@ -54,10 +60,25 @@ test('readStackConfig refuses invalid values with a message naming the key', (t)
   t.throws(read({ logRetentionDays: '10' }), { message: /procureflow:logRetentionDays must be one of/ });
   t.throws(read({ forceDestroy: 'yes' }), { message: /procureflow:forceDestroy must be true or false/ });
   t.throws(read({ namePrefix: 'ProcureFlow' }), { message: /procureflow:namePrefix 'ProcureFlow'/ });
-  t.throws(read({ namePrefix: 'a'.repeat(49) }), { message: /procureflow:namePrefix/ });
+  t.throws(read({ namePrefix: 'a'.repeat(36) }), { message: /procureflow:namePrefix/ });
+  t.notThrows(read({ namePrefix: 'a'.repeat(35) }));
+  t.throws(read({ bronzeInfrequentAccessDays: '29' }), { message: /procureflow:bronzeInfrequentAccessDays must be an integer from 30/ });
   t.throws(read({ databaseName: 'procureflow-db' }), { message: /procureflow:databaseName 'procureflow-db'/ });
   t.throws(read({ bronzePrefix: '/landing' }), { message: /procureflow:bronzePrefix '\/landing'/ });
   t.throws(read({ alarmEmail: 'ops' }), { message: /procureflow:alarmEmail 'ops'/ });
+});
+
+test('readStackConfig refuses limits that contradict each other, naming the keys', (t) => {
+  const read = (values: Record<string, string>) => () => readStackConfig(configOf(values), 'procureflow', 'dev');
+  // The old defaults: a 10 GiB cutoff cannot hold the gold statement of a 4 GiB landing.
+  t.throws(read({ athenaBytesScannedCutoff: String(10 * 1024 ** 3) }), {
+    message: /procureflow:athenaBytesScannedCutoff \(10737418240\) is below 4 × procureflow:landingMaxBytes \(17179869184\)/,
+  });
+  t.notThrows(read({ athenaBytesScannedCutoff: String(16 * 1024 ** 3) }));
+  // A zip is downloaded whole to /tmp.
+  t.throws(read({ lambdaEphemeralStorageMb: '4096' }), { message: /procureflow:landingMaxBytes \(4294967296\) plus 536870912 bytes of headroom exceeds procureflow:lambdaEphemeralStorageMb \(4096 MB/ });
+  t.notThrows(read({ lambdaEphemeralStorageMb: '4608' }));
+  t.notThrows(read({ lambdaEphemeralStorageMb: '1024', landingMaxBytes: String(512 * 1024 ** 2), athenaBytesScannedCutoff: String(2 * 1024 ** 3) }));
 });
 
 test('defaultDatabaseName keeps two stacks apart', (t) => {
@@ -65,15 +86,24 @@ test('defaultDatabaseName keeps two stacks apart', (t) => {
   t.not(defaultDatabaseName('procureflow-dev'), defaultDatabaseName('procureflow-prod'));
 });
 
-test('bucketName names a stack bucket and refuses what S3 would refuse', (t) => {
-  t.is(bucketName('procureflow-dev', 'bronze'), 'procureflow-dev-bronze');
-  t.is(bucketName('procureflow-dev', 'athena-results'), 'procureflow-dev-athena-results');
-  t.not(bucketName('procureflow-dev', 'gold'), bucketName('procureflow-prod', 'gold'));
-  t.is(bucketName('a'.repeat(48), 'athena-results').length, 63);
-  t.throws(() => bucketName('a'.repeat(49), 'athena-results'), { message: /is 64 characters; S3 allows 3 to 63/ });
-  t.throws(() => bucketName('Procure', 'gold'), { message: /must be lowercase/ });
-  t.throws(() => bucketName('procure_flow', 'gold'), { message: /must be lowercase/ });
-  t.throws(() => bucketName('procureflow', 'platinum' as never), { message: /unknown bucket role 'platinum'/ });
+test('bucketName names a stack bucket after its account and refuses what S3 would refuse', (t) => {
+  const account = '123456789012';
+  t.is(bucketName('procureflow-dev', 'bronze', account), 'procureflow-dev-bronze-123456789012');
+  t.not(bucketName('procureflow-dev', 'bronze', account), bucketName('procureflow-dev', 'bronze', '210987654321'), 'two accounts never share a name');
+  t.not(bucketName('procureflow-dev', 'gold', account), bucketName('procureflow-prod', 'gold', account));
+  t.is(bucketName('a'.repeat(35), 'athena-results', account).length, 63);
+  t.throws(() => bucketName('a'.repeat(36), 'athena-results', account), { message: /is 64 characters; S3 allows 3 to 63/ });
+  t.throws(() => bucketName('Procure', 'gold', account), { message: /must be lowercase/ });
+  t.throws(() => bucketName('procure_flow', 'gold', account), { message: /must be lowercase/ });
+  t.throws(() => bucketName('procureflow', 'gold', '12345'), { message: /not a 12-digit AWS account id/ });
+  t.throws(() => bucketName('procureflow', 'platinum' as never, account), { message: /unknown bucket role 'platinum'/ });
+});
+
+test('roleName keeps two regions apart and fits IAM', (t) => {
+  t.is(roleName('procureflow-dev', 'eu-west-1'), 'procureflow-dev-cleaner-eu-west-1');
+  t.not(roleName('procureflow-dev', 'eu-west-1'), roleName('procureflow-dev', 'us-east-1'));
+  t.true(roleName('a'.repeat(35), 'ap-southeast-2').length <= 64);
+  t.throws(() => roleName('a'.repeat(60), 'us-east-1'), { message: /IAM allows 64/ });
 });
 
 test('denyInsecureTransportPolicy denies every non-TLS request on the bucket and its objects', (t) => {
@@ -92,15 +122,22 @@ test('denyInsecureTransportPolicy denies every non-TLS request on the bucket and
   });
 });
 
-test('lifecycleRules abort stale uploads everywhere, expire results, work manifests and old bronze versions', (t) => {
+test('lifecycleRules abort stale uploads everywhere, expire results and work areas, move bronze to Standard-IA', (t) => {
+  const options = { bronzeInfrequentAccessDays: 45 };
   const abort = { id: 'abort-incomplete-multipart-uploads', status: 'Enabled', filter: {}, abortIncompleteMultipartUpload: { daysAfterInitiation: 1 } };
-  t.deepEqual(lifecycleRules('silver'), [abort, { id: 'expire-work-manifests', status: 'Enabled', filter: { prefix: '_work/' }, expiration: { days: 7 } }]);
-  t.deepEqual(lifecycleRules('gold'), [abort]);
-  t.deepEqual(lifecycleRules('athena-results'), [abort, { id: 'expire-query-results', status: 'Enabled', filter: {}, expiration: { days: 7 } }]);
-  t.deepEqual(lifecycleRules('bronze'), [
+  t.deepEqual(lifecycleRules('silver', options), [
     abort,
+    { id: 'expire-work-landed', status: 'Enabled', filter: { prefix: '_work/landed/' }, expiration: { days: 7 } },
+    { id: 'expire-work-landed-copies', status: 'Enabled', filter: { prefix: '_work/landed-copies/' }, expiration: { days: 7 } },
+  ]);
+  t.deepEqual(lifecycleRules('gold', options), [abort]);
+  t.deepEqual(lifecycleRules('athena-results', options), [abort, { id: 'expire-query-results', status: 'Enabled', filter: {}, expiration: { days: 7 } }]);
+  t.deepEqual(lifecycleRules('bronze', options), [
+    abort,
+    { id: 'bronze-to-standard-ia', status: 'Enabled', filter: {}, transitions: [{ days: 45, storageClass: 'STANDARD_IA' }] },
     { id: 'expire-noncurrent-versions', status: 'Enabled', filter: {}, noncurrentVersionExpiration: { noncurrentDays: 30 } },
   ]);
+  t.throws(() => lifecycleRules('bronze', { bronzeInfrequentAccessDays: 29 }), { message: /at least 30/ });
 });
 
 test('glueTableInput describes a Snappy Parquet table partitioned by batch_id, columns from TABLE_COLUMNS', (t) => {
@@ -152,75 +189,80 @@ const policyArgs: CleanerPolicyArgs = {
   goldBucketArn: 'arn:aws:s3:::p-gold',
   athenaResultsBucketArn: 'arn:aws:s3:::p-athena-results',
   databaseArn: 'arn:aws:glue:us-east-1:123456789012:database/p_db',
-  workgroupArn: 'arn:aws:athena:us-east-1:123456789012:workgroup/p-workgroup',
-  queueArn: 'arn:aws:sqs:us-east-1:123456789012:p-landings',
+  pipelineWorkgroupArn: 'arn:aws:athena:us-east-1:123456789012:workgroup/p-pipeline',
+  queueArn: 'arn:aws:sqs:us-east-1:123456789012:p-landings.fifo',
   logGroupArn: 'arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/p-cleaner',
 };
 
-test('glueArns derives the catalog and the table wildcard of one database', (t) => {
-  t.deepEqual(glueArns(policyArgs.databaseArn), {
-    catalog: 'arn:aws:glue:us-east-1:123456789012:catalog',
-    database: 'arn:aws:glue:us-east-1:123456789012:database/p_db',
-    tables: 'arn:aws:glue:us-east-1:123456789012:table/p_db/*',
-  });
+test('glueArns derives the catalog and table ARNs of one database', (t) => {
+  const arns = glueArns(policyArgs.databaseArn);
+  t.is(arns.catalog, 'arn:aws:glue:us-east-1:123456789012:catalog');
+  t.is(arns.database, 'arn:aws:glue:us-east-1:123456789012:database/p_db');
+  t.is(arns.table('stage_*'), 'arn:aws:glue:us-east-1:123456789012:table/p_db/stage_*');
   t.throws(() => glueArns('arn:aws:s3:::bucket'), { message: /is not a Glue database ARN/ });
 });
 
-test('cleanerPolicyStatements scope every action but PutMetricData, which its namespace bounds', (t) => {
+test('cleanerPolicyStatements scope every action to named resources; only work tables can be created or dropped', (t) => {
   const statements = cleanerPolicyStatements(policyArgs);
-  t.deepEqual(
-    statements.map((statement) => statement.Sid),
-    [
-      'BronzeLandedObjects',
-      'BronzeListLanding',
-      'SilverListTables',
-      'GoldListTables',
-      'LakeTableObjects',
-      'LakeBucketLocation',
-      'AthenaQueryResults',
-      'AthenaWorkgroupQueries',
-      'GlueLakeDatabase',
-      'LandingQueue',
-      'OwnLogGroup',
-      'PutProcureFlowMetrics',
-    ],
-  );
   for (const statement of statements) {
     t.is(statement.Effect, 'Allow');
     for (const action of statement.Action) t.false(action.includes('*'), `${statement.Sid}: wildcard action ${action}`);
-    const resources = [statement.Resource].flat();
-    if (statement.Sid === 'PutProcureFlowMetrics') {
-      t.deepEqual(statement.Condition, { StringEquals: { 'cloudwatch:namespace': 'ProcureFlow' } });
-    } else {
-      t.false(resources.includes('*'), `${statement.Sid} names its resources`);
-    }
+    t.false([statement.Resource].flat().includes('*'), `${statement.Sid} names its resources`);
   }
-  t.deepEqual(landingQueuePolicyDocument(policyArgs.queueArn, policyArgs.bronzeBucketArn), JSON.stringify({
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Sid: 'BronzeLandingEvents',
-        Effect: 'Allow',
-        Principal: { Service: 's3.amazonaws.com' },
-        Action: 'sqs:SendMessage',
-        Resource: policyArgs.queueArn,
-        Condition: { ArnEquals: { 'aws:SourceArn': policyArgs.bronzeBucketArn }, StringEquals: { 'aws:SourceAccount': '123456789012' } },
-      },
-    ],
-  }));
+  const tablesOf = (action: string) =>
+    statements.filter((statement) => statement.Action.includes(action)).flatMap((statement) => [statement.Resource].flat().filter((arn) => arn.includes(':table/')));
+  t.deepEqual(tablesOf('glue:DeleteTable'), ['arn:aws:glue:us-east-1:123456789012:table/p_db/bronze_*', 'arn:aws:glue:us-east-1:123456789012:table/p_db/stage_*']);
+  t.deepEqual(tablesOf('glue:CreateTable'), tablesOf('glue:DeleteTable'));
+  t.deepEqual(tablesOf('glue:BatchGetPartition'), [
+    'arn:aws:glue:us-east-1:123456789012:table/p_db/raw_transactions',
+    'arn:aws:glue:us-east-1:123456789012:table/p_db/cleaned_transactions',
+    'arn:aws:glue:us-east-1:123456789012:table/p_db/rejected_transactions',
+  ]);
+  t.deepEqual(
+    statements.filter((statement) => statement.Action.includes('athena:StartQueryExecution')).map((statement) => statement.Resource),
+    [policyArgs.pipelineWorkgroupArn],
+  );
 });
 
-test('cleanerEnvironment gives the Lambda every variable its entry reads', (t) => {
+test('the landing rule matches the bronze bucket and the three suffixes in any case; only the rule may send', (t) => {
+  t.deepEqual(landingEventPattern('b'), {
+    source: ['aws.s3'],
+    'detail-type': ['Object Created'],
+    detail: {
+      bucket: { name: ['b'] },
+      object: { key: [{ suffix: { 'equals-ignore-case': '.dat' } }, { suffix: { 'equals-ignore-case': '.dat.gz' } }, { suffix: { 'equals-ignore-case': '.zip' } }] },
+    },
+  });
+  t.is(fifoQueueName('p-landings'), 'p-landings.fifo');
+  t.throws(() => fifoQueueName('a'.repeat(76)), { message: /not a valid FIFO queue name/ });
+  const rule = 'arn:aws:events:us-east-1:123456789012:rule/p-landings';
+  t.deepEqual(JSON.parse(landingQueuePolicyDocument(policyArgs.queueArn, rule)).Statement, [
+    {
+      Sid: 'LandingRuleEvents',
+      Effect: 'Allow',
+      Principal: { Service: 'events.amazonaws.com' },
+      Action: 'sqs:SendMessage',
+      Resource: policyArgs.queueArn,
+      Condition: { ArnEquals: { 'aws:SourceArn': rule } },
+    },
+  ]);
+  t.throws(() => landingQueuePolicyDocument(policyArgs.queueArn, 'arn:aws:s3:::b'), { message: /not an EventBridge rule ARN/ });
+  t.is(visibilityTimeoutSeconds(900), 5400);
+  t.throws(() => visibilityTimeoutSeconds(7201), { message: /exceeds SQS's 43200 s/ });
+});
+
+test('cleanerEnvironment sets every variable under its CLEANER_ENV name', (t) => {
   t.deepEqual(
     cleanerEnvironment({
       bronzeBucket: 'b',
       silverBucket: 's',
       goldBucket: 'g',
       databaseName: 'd',
-      workgroupName: 'w',
+      pipelineWorkgroupName: 'w',
       bronzePrefix: 'landing/',
       zipMaxTotalBytes: 1000,
       zipMaxRatio: 20,
+      landingMaxBytes: 500,
     }),
     {
       BRONZE_BUCKET: 'b',
@@ -230,11 +272,14 @@ test('cleanerEnvironment gives the Lambda every variable its entry reads', (t) =
       ATHENA_WORKGROUP: 'w',
       BRONZE_PREFIX: 'landing/',
       SQL_DIR: '/var/task/sql',
+      ZIP_MAX_TOTAL_BYTES: '1000',
+      ZIP_MAX_RATIO: '20',
+      LANDING_MAX_BYTES: '500',
       POWERTOOLS_SERVICE_NAME: 'procureflow-cleaner',
       POWERTOOLS_METRICS_NAMESPACE: 'ProcureFlow',
       POWERTOOLS_LOG_LEVEL: 'INFO',
-      ZIP_MAX_TOTAL_BYTES: '1000',
-      ZIP_MAX_RATIO: '20',
     },
   );
+  const names = Object.keys(cleanerEnvironment({ bronzeBucket: 'b', silverBucket: 's', goldBucket: 'g', databaseName: 'd', pipelineWorkgroupName: 'w', bronzePrefix: '', zipMaxTotalBytes: 1, zipMaxRatio: 1, landingMaxBytes: 1 }));
+  t.deepEqual(Object.values(CLEANER_ENV).filter((name) => !names.includes(name)), [], 'every CLEANER_ENV variable is set');
 });

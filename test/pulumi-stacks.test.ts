@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import test from 'ava';
 import { BUCKET_ROLES, bucketName } from '../components/lake.ts';
-import { REGION, installMocks, settled, valueOf } from './pulumi-helpers/mocks.ts';
+import { ACCOUNT, REGION, installMocks, settled, valueOf } from './pulumi-helpers/mocks.ts';
 
 const registrations = installMocks('prod', { 'aws:region': REGION, 'procureflow:alarmEmail': 'ops@example.com', 'procureflow:batchSize': '10' });
 const program = await import('../index.ts');
@@ -22,21 +22,25 @@ function inputsOf(type: string): Record<string, unknown>[] {
 
 test('the prod stack names its buckets after itself, never like the dev stack', async (t) => {
   const prodBuckets = inputsOf('aws:s3/bucket:Bucket').map((inputs) => String(inputs.bucket)).sort();
-  t.deepEqual(prodBuckets, ['procureflow-prod-athena-results', 'procureflow-prod-bronze', 'procureflow-prod-gold', 'procureflow-prod-silver']);
-  const devBuckets = BUCKET_ROLES.map((role) => bucketName(devStackValue('namePrefix'), role));
+  t.deepEqual(
+    prodBuckets,
+    ['athena-results', 'bronze', 'gold', 'silver'].map((role) => `procureflow-prod-${role}-${ACCOUNT}`),
+  );
+  const devBuckets = BUCKET_ROLES.map((role) => bucketName(devStackValue('namePrefix'), role, ACCOUNT));
   t.deepEqual(prodBuckets.filter((name) => devBuckets.includes(name)), []);
-  t.is(await valueOf(program.bronzeBucket), 'procureflow-prod-bronze');
+  t.is(await valueOf(program.bronzeBucket), `procureflow-prod-bronze-${ACCOUNT}`);
   for (const inputs of inputsOf('aws:s3/bucket:Bucket')) t.false(inputs.forceDestroy as boolean, 'prod buckets are never force-destroyed');
-  t.false(inputsOf('aws:athena/workgroup:Workgroup')[0]?.forceDestroy as boolean);
+  t.deepEqual(inputsOf('aws:athena/workgroup:Workgroup').map((inputs) => inputs.forceDestroy), [false, false]);
   t.false(inputsOf('aws:ecr/repository:Repository')[0]?.forceDelete as boolean);
 });
 
 test('the prod stack gets its own database, workgroup, function and queues', async (t) => {
   t.not(devStackValue('databaseName'), 'procureflow_prod_db');
   t.is(await valueOf(program.databaseName), 'procureflow_prod_db');
-  t.is(await valueOf(program.workgroupName), 'procureflow-prod-workgroup');
+  t.is(await valueOf(program.pipelineWorkgroupName), 'procureflow-prod-pipeline');
+  t.is(await valueOf(program.analystsWorkgroupName), 'procureflow-prod-analysts');
   t.is(await valueOf(program.functionName), 'procureflow-prod-cleaner');
-  t.deepEqual(inputsOf('aws:sqs/queue:Queue').map((inputs) => inputs.name).sort(), ['procureflow-prod-landings', 'procureflow-prod-landings-dlq']);
+  t.deepEqual(inputsOf('aws:sqs/queue:Queue').map((inputs) => inputs.name).sort(), ['procureflow-prod-landings-dlq.fifo', 'procureflow-prod-landings.fifo']);
 });
 
 test('the named queries read the stack database, not procureflow_db', (t) => {

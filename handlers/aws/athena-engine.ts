@@ -132,8 +132,30 @@ export class AthenaEngine implements QueryEngine {
   }
 
   async materialize(tableName: string, select: string, location: string, context: StepContext): Promise<void> {
+    await this.runCtas(tableName, select, location, context);
+  }
+
+  /**
+   * materialize, then the number of rows the CTAS wrote: GetQueryResults' `UpdateCount` ("The
+   * number of rows inserted with a CREATE TABLE AS SELECT, INSERT INTO, or UPDATE statement",
+   * Athena API reference, GetQueryResults; GetQueryExecution's QueryExecutionStatistics carries
+   * bytes and times, no row count). One extra call (MaxResults 1) instead of a count(*) query.
+   * AWS-only: the QueryEngine port's materialize keeps its meaning on both engines.
+   */
+  async materializeCounted(tableName: string, select: string, location: string, context: StepContext): Promise<number> {
+    const queryExecutionId = await this.runCtas(tableName, select, location, context);
+    const out = await this.call(
+      `GetQueryResults ${queryExecutionId}`,
+      () => this.options.client.send(new GetQueryResultsCommand({ QueryExecutionId: queryExecutionId, MaxResults: 1 })),
+      this.deadline(),
+    );
+    if (typeof out.UpdateCount !== 'number') throw new Error(`step ${context.step}: Athena returned no UpdateCount for CTAS ${queryExecutionId}`);
+    return out.UpdateCount;
+  }
+
+  private runCtas(tableName: string, select: string, location: string, context: StepContext): Promise<string> {
     const sql = ctasStatement(this.qualify(tableName), select, location);
-    await this.run(sql, context, async () => {
+    return this.run(sql, context, async () => {
       await this.options.resetOutput?.(tableName, location);
     });
   }

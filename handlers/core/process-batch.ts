@@ -3,7 +3,7 @@
 // batch is visible to readers only once its gold partition is registered.
 import { performance } from 'node:perf_hooks';
 import { batchIdFor } from './batch-identity.ts';
-import { type BatchFigures, balanceHolds, figuresFromParameters, figuresToParameters } from './batch-figures.ts';
+import { type BatchFigures, balanceHolds, figureQueries, figuresFromParameters, figuresToParameters } from './batch-figures.ts';
 import type { Landing } from './landing-event.ts';
 import { PipelineStepError } from './pipeline-error.ts';
 import type { PipelineLog } from './pipeline-log.ts';
@@ -101,32 +101,41 @@ export async function processBatch(landing: Landing, ports: BatchPorts): Promise
     });
 
     const figures = await step('figures', async () => {
-      const [silverCounts, goldCounts, reasons, silverBytes, goldBytes, rejectBytes] = await Promise.all([
-        engine.query(`SELECT count(*) AS lines, count(reject_reason) AS rejected FROM ${work.silver}`, context('figures')),
-        engine.query(`SELECT count(*) AS loaded FROM ${work.gold}`, context('figures')),
-        engine.query(
-          `SELECT reject_reason AS reason, count(*) AS n FROM ${work.silver} WHERE reject_reason IS NOT NULL GROUP BY reject_reason`,
-          context('figures'),
-        ),
+      const queries = figureQueries({
+        silverStage: work.silver,
+        goldStage: work.gold,
+        rejectsStage: work.rejects,
+        goldTable: catalog.tableName('cleaned_transactions'),
+        batchId,
+      });
+      const count = async (sql: string, column: string) =>
+        Number((await engine.query(sql, context('figures')))[0]?.[column] ?? Number.NaN);
+      const [lines, loaded, duplicatesInBatch, duplicatesInGold, reasons, silverBytes, goldBytes, rejectBytes] = await Promise.all([
+        count(queries.lines, 'lines'),
+        count(queries.loaded, 'loaded'),
+        count(queries.duplicatesInBatch, 'duplicates'),
+        count(queries.duplicatesInGold, 'duplicates'),
+        engine.query(queries.rejectsByReason, context('figures')),
         store.sizeOfLocation(location('raw_transactions')),
         store.sizeOfLocation(location('cleaned_transactions')),
         store.sizeOfLocation(location('rejected_transactions')),
       ]);
-      const lines = Number(silverCounts[0]?.lines ?? 0);
-      const rejected = Number(silverCounts[0]?.rejected ?? 0);
-      const loaded = Number(goldCounts[0]?.loaded ?? 0);
+      const rejectsByReason = Object.fromEntries(reasons.map((row) => [String(row.reason), Number(row.n)]));
       const result: BatchFigures = {
         batchId,
         sourceFile,
         lines,
         loaded,
-        duplicates: lines - rejected - loaded,
-        rejected,
-        rejectsByReason: Object.fromEntries(reasons.map((row) => [String(row.reason), Number(row.n)])),
+        duplicates: duplicatesInBatch + duplicatesInGold,
+        duplicatesInBatch,
+        duplicatesInGold,
+        rejected: Object.values(rejectsByReason).reduce((sum, n) => sum + n, 0),
+        rejectsByReason,
         bytesIn: info.size,
         bytesOut: { silver: silverBytes, gold: goldBytes, rejects: rejectBytes },
         seconds: 0,
       };
+      // Each figure is counted on its own, so a wrong gold or a lost line shows here.
       if (!balanceHolds(result)) throw new Error(`the batch does not balance: ${JSON.stringify(result)}`);
       return result;
     });

@@ -24,7 +24,9 @@ function cellText(value: unknown): string {
 export function formatTable(rows: Row[], columns = Object.keys(rows[0] ?? {})): string {
   if (columns.length === 0) return '(no rows)\n';
   const cells = rows.map((row) => columns.map((column) => cellText(row[column])));
-  const widths = columns.map((column, i) => Math.max(column.length, ...cells.map((line) => line[i]?.length ?? 0)));
+  // A loop, not Math.max(...cells): spreading a large array overflows the call stack.
+  const widths = columns.map((column) => column.length);
+  for (const line of cells) for (const [i, cell] of line.entries()) if (cell.length > (widths[i] ?? 0)) widths[i] = cell.length;
   const numeric = columns.map((column) => rows.length > 0 && rows.every((row) => typeof row[column] === 'number' || row[column] === null));
   const render = (line: string[]) =>
     line.map((cell, i) => (numeric[i] ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
@@ -33,21 +35,11 @@ export function formatTable(rows: Row[], columns = Object.keys(rows[0] ?? {})): 
   return `${out.join('\n')}\n`;
 }
 
-/** RFC 4180 CSV with a header row. */
-export function formatCsv(rows: Row[], columns = Object.keys(rows[0] ?? {})): string {
-  const quote = (value: unknown) => {
-    if (value === null || value === undefined) return '';
-    const text = String(value);
-    return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-  };
-  return `${[columns.map(quote).join(','), ...rows.map((row) => columns.map((column) => quote(row[column])).join(','))].join('\n')}\n`;
-}
-
 /** A horizontal bar chart of one numeric column, labelled by another. */
 export function formatBarChart(rows: Row[], label: string, value: string, width = 40): string {
   const values = rows.map((row) => Number(row[value] ?? 0));
-  const max = Math.max(...values, 0);
-  const labelWidth = Math.max(...rows.map((row) => String(row[label]).length), 0);
+  const max = values.reduce((top, v) => Math.max(top, v), 0);
+  const labelWidth = rows.reduce((widest, row) => Math.max(widest, String(row[label]).length), 0);
   return `${rows
     .map((row, i) => {
       const v = values[i] ?? 0;
@@ -73,7 +65,23 @@ export function formatResult(result: LandingResult): string {
       }`;
     case 'ignored':
       return `${result.sourceFile}: ignored: ${result.reason}`;
+    case 'refused':
+      return `${result.sourceFile}: REFUSED: ${result.reason}`;
     case 'failed':
       return `${result.sourceFile}: FAILED: ${result.error}`;
   }
+}
+
+/**
+ * The closing line of ingest and demo: what this run did, with a rate only over the bytes that
+ * made new batches (a run that skipped everything has no rate to boast).
+ */
+export function formatIngestSummary(outcome: { newBatches: number; alreadyCommitted: number; failures: unknown[]; newBytes: number; seconds: number }): string {
+  const parts = [`${outcome.newBatches} new batch${outcome.newBatches === 1 ? '' : 'es'}`, `${outcome.alreadyCommitted} already committed`];
+  if (outcome.failures.length > 0) parts.push(`${outcome.failures.length} failed or refused`);
+  const rate =
+    outcome.newBatches > 0 && outcome.seconds > 0
+      ? `; ${formatBytes(outcome.newBytes)} in ${outcome.seconds.toFixed(1)} s (${(outcome.newBytes / 1024 / 1024 / outcome.seconds).toFixed(1)} MB/s)`
+      : ` in ${outcome.seconds.toFixed(1)} s`;
+  return `${parts.join(', ')}${rate}`;
 }

@@ -1,30 +1,43 @@
-// `procureflow query SQL`: SQL over the local lake's procureflow_db tables.
+// `procureflow query [SQL]`: SQL over the local lake's procureflow_db tables, from the argument,
+// --file or stdin, streamed to stdout.
 import type { Command } from 'commander';
-import { openLocalLake, resolveLakeDir } from '../../handlers/local/local-lake.ts';
-import { silentLog } from '../../handlers/core/pipeline-log.ts';
+import { integerOption } from '../integer-option.ts';
 import { withLakeOption } from '../lake-option.ts';
-import { formatCsv, formatTable } from '../report.ts';
+import { DEFAULT_TABLE_LIMIT, FORMATS, type Format, writeResult } from '../query-output.ts';
+import { readSql } from '../query-source.ts';
+import { openLakeForReading } from '../read-lake.ts';
 
-const FORMATS = ['table', 'json', 'csv'] as const;
-type Format = (typeof FORMATS)[number];
+interface QueryOptions {
+  lake?: string;
+  format: string;
+  file?: string;
+  limit?: string;
+  all?: boolean;
+}
 
 export function registerQueryCommand(program: Command): void {
   withLakeOption(
     program
       .command('query')
-      .description('run SQL on the lake: procureflow_db.raw_transactions, cleaned_transactions, rejected_transactions')
-      .argument('<sql>', 'the SQL statement')
-      .option('--format <format>', `output format: ${FORMATS.join(', ')}`, 'table'),
-  ).action(async (sql: string, options: { lake?: string; format: string }) => {
+      .description('run SQL on the lake (tables: raw_transactions, cleaned_transactions, rejected_transactions in procureflow_db)')
+      .argument('[sql]', 'the SQL; `-` or omitted with a pipe: read it from stdin')
+      .option('--file <file>', 'read the SQL from a file (`-`: stdin), e.g. sql/analytics/revenue_by_category.sql')
+      .option('--format <format>', `output format: ${FORMATS.join(', ')}`, 'table')
+      .option('--limit <n>', `print at most n rows (table default: ${DEFAULT_TABLE_LIMIT}; csv and json: all)`)
+      .option('--all', 'print every row (table mode)')
+      // A SQL file's text starts with its `--` comment; readSql tells such text from a mistyped flag.
+      .allowUnknownOption(),
+  ).action(async (argument: string | undefined, options: QueryOptions) => {
     if (!FORMATS.includes(options.format as Format)) throw new Error(`--format must be one of ${FORMATS.join(', ')}`);
-    const lake = await openLocalLake({ root: resolveLakeDir(options.lake), log: silentLog });
+    if (options.all && options.limit !== undefined) throw new Error('give either --limit or --all, not both');
+    const format = options.format as Format;
+    const limit = options.limit !== undefined ? integerOption(options.limit, '--limit', 0) : options.all || format !== 'table' ? undefined : DEFAULT_TABLE_LIMIT;
+    const { sql } = await readSql({ argument, file: options.file });
+    const { lake } = await openLakeForReading(options.lake);
     try {
-      const rows = await lake.session.rows(sql);
-      const format = options.format as Format;
-      const columns = rows.length > 0 ? Object.keys(rows[0] ?? {}) : await lake.session.describe(sql).then((cols) => cols.map((c) => c.name), () => []);
-      if (format === 'json') process.stdout.write(`${JSON.stringify(rows)}\n`);
-      else if (format === 'csv') process.stdout.write(formatCsv(rows, columns));
-      else process.stdout.write(formatTable(rows, columns));
+      // Streaming: DuckDB hands over one chunk at a time as stdout takes it.
+      const result = await lake.session.connection.stream(sql);
+      await writeResult(result, process.stdout, { format, limit });
     } finally {
       await lake.close();
     }

@@ -1,6 +1,7 @@
 // Bad input gives reject rows with a reason or a clear error, never a crash that loses other batches.
 import { rm } from 'node:fs/promises';
 import test from 'ava';
+import { MAX_LINE_BYTES } from '../handlers/local/landed-text-file.ts';
 import { assertBalance, datFile, deliver, goldRow, goldRows, HEADER, ingest, landContent, line, openTestLake, rejectRows } from './helpers/local-lake.ts';
 
 test('an empty file and a header-only file are batches of zero lines', async (t) => {
@@ -34,11 +35,10 @@ test('binary garbage (NULs included) gives malformed rejects and the batch balan
   }
   for (let i = 0; i < garbage.length; i += 97) garbage[i] = 0; // plenty of NULs
   const file = Buffer.concat([Buffer.from(`${HEADER}\n${line('TXN-1')}\n`), garbage, Buffer.from(`\n${line('TXN-2')}\n`)]);
-  // The contract's data lines: split on LF, a trailing CR dropped, blank lines skipped.
+  // The contract's data lines: ended by LF, CR LF or a lone CR, blank lines skipped.
   const garbageLines = garbage
     .toString('latin1')
-    .split('\n')
-    .map((text) => text.replace(/\r$/, ''))
+    .split(/\r\n|\r|\n/)
     .filter((text) => text.replace(/[ \t]/g, '') !== '').length;
   const figures = await ingest(t, lake, 'garbage.dat', file);
   t.deepEqual(await goldRows(lake), [goldRow('TXN-1', 'garbage.dat'), goldRow('TXN-2', 'garbage.dat')]);
@@ -55,6 +55,29 @@ test('a 10 MB line is one malformed reject, the lines around it are loaded', asy
   const [reject] = await lake.lake.session.rows('SELECT reason, length(raw_line) AS length FROM procureflow_db.rejected_transactions');
   t.deepEqual(reject, { reason: 'malformed', length: huge.length });
   await assertBalance(t, lake, figures, 3);
+});
+
+test('a line over the local reader\'s limit is cut and becomes one malformed reject; the other lines load', async (t) => {
+  const lake = await openTestLake(t);
+  // Twelve fields, valid but for its size: the cut (marked with U+FFFD) makes it malformed.
+  const long = line('TXN-LONG', { customer_id: 'C'.repeat(MAX_LINE_BYTES + 1024) });
+  const figures = await ingest(t, lake, 'over-limit.dat', datFile([line('TXN-1'), long, line('TXN-2')]));
+  t.deepEqual(await goldRows(lake), [goldRow('TXN-1', 'over-limit.dat'), goldRow('TXN-2', 'over-limit.dat')]);
+  const [reject] = await lake.lake.session.rows(
+    'SELECT reason, length(raw_line) AS length, substr(raw_line, length(raw_line)) AS mark FROM procureflow_db.rejected_transactions',
+  );
+  t.deepEqual(reject, { reason: 'malformed', length: MAX_LINE_BYTES + 1, mark: '\ufffd' });
+  t.like(figures, { lines: 3, loaded: 2, rejected: 1, rejectsByReason: { malformed: 1 } });
+  await assertBalance(t, lake, figures, 3);
+});
+
+test('a file with lone CR line ends only, larger than the line limit, is many lines, none cut', async (t) => {
+  const lake = await openTestLake(t);
+  const count = Math.ceil(MAX_LINE_BYTES / line('TXN-00000000').length) + 10;
+  const lines = Array.from({ length: count }, (_, i) => line(`TXN-${String(i).padStart(8, '0')}`));
+  const figures = await ingest(t, lake, 'mac.dat', datFile(lines, { eol: '\r' }));
+  t.like(figures, { lines: count, loaded: count, rejected: 0, duplicates: 0 });
+  await assertBalance(t, lake, figures, count);
 });
 
 test('file names with spaces, quotes, unicode, plus, percent and SQL are processed and recorded verbatim', async (t) => {

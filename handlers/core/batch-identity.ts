@@ -5,7 +5,13 @@ import type { ObjectRef } from './ports.ts';
 
 const MAX_SLUG = 48;
 
-/** A readable, identifier-safe name for the file part of a key: `Sales 2026-03.dat` → `sales_2026_03`. */
+/**
+ * A readable, identifier-safe name for the file part of a key: `Sales 2026-03.dat` →
+ * `sales_2026_03`. Batch ids and work table names start with it, and an SQL identifier cannot
+ * start with a digit, so a slug that would (`2026-03-01.dat`) gets the prefix `file_`, and an
+ * empty one (`.dat`, `日本.dat`) is `file`. Every other slug is as it always was, so the batch
+ * ids of names that already worked do not change.
+ */
 export function fileSlug(key: string): string {
   const base = key.split('/').pop() ?? '';
   const stem = base.replace(/\.(dat|dat\.gz|zip)$/i, '');
@@ -13,9 +19,9 @@ export function fileSlug(key: string): string {
     .normalize('NFKD')
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '_')
-    .replace(/^_+|_+$/g, '')
-    .slice(0, MAX_SLUG);
-  return slug.length > 0 ? slug : 'file';
+    .replace(/^_+|_+$/g, '');
+  if (slug.length === 0) return 'file';
+  return (/^[0-9]/.test(slug) ? `file_${slug}` : slug).slice(0, MAX_SLUG);
 }
 
 /** The batch id: the file's slug and a digest of bucket, key and content tag. */

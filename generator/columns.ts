@@ -1,6 +1,6 @@
 import { BRONZE_COLUMNS } from '../handlers/core/tables.ts';
 
-/** The bronze columns, in file order (DATA_CONTRACT.md). */
+/** The bronze columns, in file order (docs/data-contract.md). */
 export const COLUMNS = BRONZE_COLUMNS;
 
 export const HEADER = COLUMNS.join('|');

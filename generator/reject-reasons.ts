@@ -1,6 +1,6 @@
 /**
  * The contract's reject reasons, in the contract's order: a line that breaks several rules is
- * rejected for the first one listed here (see DATA_CONTRACT.md, "Rejects").
+ * rejected for the first one listed here (see docs/data-contract.md, "Rejects").
  */
 export const REJECT_REASONS = [
   'malformed',

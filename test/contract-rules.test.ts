@@ -1,4 +1,4 @@
-// DATA_CONTRACT.md rule by rule, on hand-written files and a real DuckDB lake.
+// docs/data-contract.md rule by rule, on hand-written files and a real DuckDB lake.
 import test from 'ava';
 import { assertBalance, byId, datFile, goldRow, goldRows, HEADER, ingest, line, openTestLake, rejectRows } from './helpers/local-lake.ts';
 

@@ -7,7 +7,7 @@ export interface Column {
   type: 'string' | 'int' | 'timestamp' | 'date' | 'decimal(12,2)';
 }
 
-/** The bronze file's columns, in order (DATA_CONTRACT.md); the generator writes them too. */
+/** The bronze file's columns, in order (docs/data-contract.md); the generator writes them too. */
 export const BRONZE_COLUMNS = [
   'transaction_id',
   'transaction_ts',

@@ -2,25 +2,24 @@
 // never pay for the AWS SDK.
 import { S3Client } from '@aws-sdk/client-s3';
 import cliProgress from 'cli-progress';
-import { integerOption as integer } from './integer-option.ts';
-import { parseSize } from '../generator/generate.ts';
-import { seedBronze, type SeedProgress } from '../generator/seed-s3.ts';
+import { folderSeedTarget, s3SeedTarget } from '../generator/seed-target.ts';
+import { seedBronze, type SeedProgress, type SeedTarget } from '../generator/seed-upload.ts';
+import { MB } from '../generator/size.ts';
 
+/** The options as commander hands them over (sizes and integers already parsed). */
 export interface SeedCliOptions {
-  bucket: string;
+  bucket?: string;
+  out?: string;
   prefix: string;
-  size: string;
-  files?: string;
-  seed: string;
-  batchSize: string;
-  concurrency: string;
-  retries: string;
+  size: number;
+  files?: number;
+  seed: number;
+  batchSize: number;
+  concurrency: number;
+  retries: number;
   endpoint?: string;
   region?: string;
 }
-
-const MB = 1024 * 1024;
-
 
 export function seedClient(options: { endpoint?: string; region?: string }): S3Client {
   if (options.endpoint !== undefined) {
@@ -42,14 +41,16 @@ export function seedClient(options: { endpoint?: string; region?: string }): S3C
   return new S3Client(options.region ? { region: options.region } : {});
 }
 
-/** Seeds the bucket with a progress bar on stderr and a summary line on stdout. */
-export async function runSeed(options: SeedCliOptions): Promise<void> {
-  const sizeBytes = parseSize(options.size);
+/** --out seeds a folder, --bucket a bucket (commander refuses both). */
+function seedTarget(options: SeedCliOptions): { target: SeedTarget; close: () => void } {
+  if (options.out !== undefined) return { target: folderSeedTarget(options.out), close: () => undefined };
+  if (options.bucket === undefined) throw new Error('seed needs --bucket (an S3 bucket) or --out (a folder)');
   const client = seedClient(options);
-  const abort = new AbortController();
-  const onSignal = (): void => abort.abort(new Error('interrupted; rerun the same command to resume'));
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  return { target: s3SeedTarget(client, options.bucket), close: () => client.destroy() };
+}
+
+/** The bar on stderr: MB landed or in flight of the estimated total, objects, rate and ETA. */
+function seedBar(): { onProgress: (p: SeedProgress) => void; stop: () => void; skippedBytes: () => number } {
   const bar = new cliProgress.SingleBar(
     {
       stream: process.stderr,
@@ -76,34 +77,45 @@ export async function runSeed(options: SeedCliOptions): Promise<void> {
       bar.start(Math.round(p.totalBytes), Math.round(p.sentBytes), payload);
     } else bar.update(Math.min(Math.round(p.sentBytes), Math.round(p.totalBytes)), payload);
   };
+  return { onProgress, stop: () => barStarted && bar.stop(), skippedBytes: () => skippedBytes };
+}
+
+/** Seeds the bucket or folder with a progress bar on stderr and a summary line on stdout. */
+export async function runSeed(options: SeedCliOptions): Promise<void> {
+  const { target, close } = seedTarget(options);
+  const abort = new AbortController();
+  const onSignal = (): void => abort.abort(new Error('interrupted; rerun the same command to resume'));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const bar = seedBar();
+  const started = Date.now();
   try {
     const result = await seedBronze({
-      client,
-      bucket: options.bucket,
+      ...target,
       prefix: options.prefix,
-      sizeBytes,
-      files: options.files === undefined ? undefined : integer(options.files, '--files', 1),
-      seed: integer(options.seed, '--seed', Number.MIN_SAFE_INTEGER),
-      batchBytes: parseSize(options.batchSize),
-      concurrency: integer(options.concurrency, '--concurrency', 1),
-      retries: integer(options.retries, '--retries', 0),
+      sizeBytes: options.size,
+      files: options.files,
+      seed: options.seed,
+      batchBytes: options.batchSize,
+      concurrency: options.concurrency,
+      retries: options.retries,
       signal: abort.signal,
-      onProgress,
+      onProgress: bar.onProgress,
     });
-    if (barStarted) bar.stop();
+    bar.stop();
     const seconds = (Date.now() - started) / 1000;
-    const sent = result.parts.reduce((sum, p) => sum + p.size, 0) - skippedBytes;
+    const sent = result.bytes - bar.skippedBytes();
     process.stdout.write(
-      `seeded s3://${result.bucket}/${options.prefix}: ${result.parts.length} objects, ${(result.bytes / MB).toFixed(1)} MB ` +
+      `seeded ${target.objectUri(options.prefix)}: ${result.parts.length} objects, ${(result.bytes / MB).toFixed(1)} MB ` +
         `(${result.uploaded} uploaded, ${result.skipped} already landed) in ${seconds.toFixed(1)} s` +
-        `${result.uploaded > 0 ? ` (${(sent / MB / Math.max(seconds, 0.001)).toFixed(1)} MB/s)` : ''}; manifest s3://${result.bucket}/${result.manifestKey}\n`,
+        `${result.uploaded > 0 ? ` (${(sent / MB / Math.max(seconds, 0.001)).toFixed(1)} MB/s)` : ''}; manifest ${target.objectUri(result.manifestKey)}\n`,
     );
   } catch (error) {
-    if (barStarted) bar.stop();
+    bar.stop();
     throw new Error(`seed failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   } finally {
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
-    client.destroy();
+    close();
   }
 }

@@ -1,14 +1,12 @@
 // Micro-batches of the generator for seeding: batch k is file k of a planned dataset, produced
-// as a stream (no temp file), so its bytes depend only on (seed, dirt, batch size, k) and a
-// resumed or retried run regenerates exactly the same bytes.
+// as a stream (no temp file), so its bytes depend only on (seed, dirt, size, files, k): a resumed
+// or retried run regenerates exactly the same bytes, and so does `generate` with the same numbers.
 import { Readable } from 'node:stream';
 import { resolveDirt, type DirtOverrides } from './dirt-rates.ts';
 import { FileGenerator, type GeneratorConfig } from './file-generator.ts';
 import type { FilePlan } from './file-plan.ts';
 import { planDataset } from './plan-dataset.ts';
-
-/** Generator chunk: big enough that per-chunk overhead is small, small enough that memory stays flat. */
-const STREAM_CHUNK_BYTES = 1 << 20;
+import { CHUNK_BYTES } from './write-file.ts';
 
 export interface BatchPlan {
   config: GeneratorConfig;
@@ -26,22 +24,22 @@ export function planBatches(seed: number, sizeBytes: number, files: number, dirt
 
 /**
  * One planned file as a byte stream. Each chunk is a fresh buffer (consumers such as a
- * multipart upload keep references to chunks until their part is sent).
+ * multipart upload keep references to chunks until their part is sent), and the generator
+ * fills the next one only when the consumer asks: memory stays at a chunk or two.
  */
-export function batchStream(config: GeneratorConfig, plan: FilePlan, onBytes?: (bytes: number) => void): Readable {
+export function batchStream(config: GeneratorConfig, plan: FilePlan): Readable {
   const generator = new FileGenerator(config, plan);
   return new Readable({
-    highWaterMark: STREAM_CHUNK_BYTES,
+    highWaterMark: CHUNK_BYTES,
     read() {
       try {
         for (;;) {
-          const buf = Buffer.allocUnsafe(STREAM_CHUNK_BYTES);
+          const buf = Buffer.allocUnsafe(CHUNK_BYTES);
           const length = generator.fill(buf);
           if (length === 0) {
             this.push(null);
             return;
           }
-          onBytes?.(length);
           if (!this.push(buf.subarray(0, length))) return;
         }
       } catch (error) {

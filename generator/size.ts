@@ -3,21 +3,28 @@
  * GB = 1024^3, TB = 1024^4) because that is what `ls -lh`/`du -h` show next to the files;
  * the IEC spellings (KiB, MiB...) and a trailing `B` are accepted as the same thing.
  */
+
+/** The one definition of the project's KB, MB, GB and TB (1024-based, as above); use these, don't re-spell them. */
+export const KB = 1024;
+export const MB = 1024 * KB;
+export const GB = 1024 * MB;
+export const TB = 1024 * GB;
+
 const UNITS: Readonly<Record<string, number>> = {
   '': 1,
   B: 1,
-  K: 1024,
-  KB: 1024,
-  KIB: 1024,
-  M: 1024 ** 2,
-  MB: 1024 ** 2,
-  MIB: 1024 ** 2,
-  G: 1024 ** 3,
-  GB: 1024 ** 3,
-  GIB: 1024 ** 3,
-  T: 1024 ** 4,
-  TB: 1024 ** 4,
-  TIB: 1024 ** 4,
+  K: KB,
+  KB,
+  KIB: KB,
+  M: MB,
+  MB,
+  MIB: MB,
+  G: GB,
+  GB,
+  GIB: GB,
+  T: TB,
+  TB,
+  TIB: TB,
 };
 
 const SIZE_PATTERN = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*([a-z]*)\s*$/i;

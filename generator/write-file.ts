@@ -1,9 +1,10 @@
 import { open } from 'node:fs/promises';
 import { FileGenerator, type FileCounts, type GeneratorConfig } from './file-generator.ts';
 import type { FilePlan } from './file-plan.ts';
+import { MB } from './size.ts';
 
 /** Output chunk size: big enough that syscalls are rare, small enough to stay in L2/L3-friendly sizes. */
-export const CHUNK_BYTES = 1 << 20;
+export const CHUNK_BYTES = MB;
 
 /**
  * Chunk buffers are recycled from file to file: freshly allocated ones are external memory

@@ -1,0 +1,89 @@
+// The one fake of the AWS side: a CloudState, the services that enforce AWS's rules on it, and
+// the routing of landings (S3 → EventBridge rule → SQS FIFO queue). Tests build one FakeAws and
+// talk to it through real SDK clients (sdkClients) or over HTTP (http-face.ts).
+import type { SQSEvent } from 'aws-lambda';
+import { CloudState, type FakeSettings } from './cloud-state.ts';
+import { type EventPattern, FakeFifoQueue, objectCreatedDetailEvent, patternMatches } from './event-routing.ts';
+import { FakeAthena } from './fake-athena.ts';
+import { FakeGlue } from './fake-glue.ts';
+import { FakeS3 } from './fake-s3.ts';
+import { type SdkClients, sdkClients } from './sdk-face.ts';
+
+export interface FakeAwsOptions {
+  buckets?: string[];
+  databases?: string[];
+  workGroups?: Array<{ name: string; enforceConfiguration: boolean; outputLocation?: string }>;
+  settings?: Partial<FakeSettings>;
+  /** Landings matching this EventBridge pattern go to the FIFO queue, in one message group. */
+  rule?: { pattern: EventPattern; queue: string; messageGroupId: string };
+}
+
+export class FakeAws {
+  readonly state: CloudState;
+  readonly s3: FakeS3;
+  readonly glue: FakeGlue;
+  readonly athena: FakeAthena;
+  readonly queue: FakeFifoQueue | undefined;
+  private readonly opened: SdkClients[] = [];
+
+  constructor(options: FakeAwsOptions = {}) {
+    this.state = new CloudState(options.settings);
+    for (const bucket of options.buckets ?? []) this.state.createBucket(bucket);
+    for (const database of options.databases ?? []) this.state.createDatabase(database);
+    for (const group of options.workGroups ?? [{ name: 'primary', enforceConfiguration: false }]) {
+      this.state.createWorkGroup({ name: group.name, enforceConfiguration: group.enforceConfiguration, outputLocation: group.outputLocation ?? 's3://fake-athena-results/' });
+    }
+    this.s3 = new FakeS3(this.state);
+    this.glue = new FakeGlue(this.state);
+    this.athena = new FakeAthena(this.state);
+    const rule = options.rule;
+    if (rule) {
+      const queue = new FakeFifoQueue(rule.queue);
+      this.queue = queue;
+      this.s3.onObjectCreated((created) => {
+        const event = objectCreatedDetailEvent(created);
+        if (!patternMatches(event, rule.pattern)) return;
+        // The rule's SQS target on a FIFO queue sets MessageGroupId; the event id deduplicates.
+        queue.send({ body: JSON.stringify(event), groupId: rule.messageGroupId, deduplicationId: event.id });
+      });
+    }
+  }
+
+  /** Real SDK clients answered by this fake. */
+  clients(): SdkClients {
+    const clients = sdkClients(this);
+    this.opened.push(clients);
+    return clients;
+  }
+
+  /** The Lambda event for the next messages the FIFO queue delivers (the event source mapping's poll). */
+  receiveSqsEvent(max = 10): SQSEvent {
+    if (!this.queue) throw new Error('FakeAws: no EventBridge rule and queue configured');
+    const arn = `arn:aws:sqs:us-east-1:123456789012:${this.queue.name}`;
+    return {
+      Records: this.queue.receive(max).map((message) => ({
+        messageId: message.messageId,
+        receiptHandle: message.receiptHandle,
+        body: message.body,
+        attributes: {
+          ApproximateReceiveCount: String(message.receiveCount),
+          SentTimestamp: '0',
+          SenderId: 'events.amazonaws.com',
+          ApproximateFirstReceiveTimestamp: '0',
+          MessageGroupId: message.groupId,
+          MessageDeduplicationId: message.deduplicationId,
+        },
+        messageAttributes: {},
+        md5OfBody: '',
+        eventSource: 'aws:sqs',
+        eventSourceARN: arn,
+        awsRegion: 'us-east-1',
+      })),
+    };
+  }
+
+  async close(): Promise<void> {
+    for (const clients of this.opened.splice(0)) clients.restore();
+    await this.athena.close();
+  }
+}

@@ -24,6 +24,7 @@ import { AthenaEngine } from './athena-engine.ts';
 import type { Timing } from './backoff.ts';
 import { GlueCatalog } from './glue-catalog.ts';
 import type { LambdaSettings } from './lambda-settings.ts';
+import { LongLineRepairEngine } from './long-line-engine.ts';
 import { S3ObjectStore } from './s3-object-store.ts';
 
 export interface AwsClients {
@@ -85,7 +86,7 @@ export async function openAwsLake(settings: LambdaSettings, clients: AwsClients,
       return {
         store,
         catalog,
-        engine,
+        engine: new LongLineRepairEngine(engine, catalog, store, log),
         sql,
         log,
         zipLimits: settings.zipLimits,

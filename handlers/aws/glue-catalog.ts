@@ -28,6 +28,8 @@ import {
   type StorageDescriptor,
 } from '@aws-sdk/client-glue';
 import { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { cutLongLines } from './long-line-cut.ts';
 import type { Catalog, LakeTable, ObjectRef, ObjectStore } from '../core/ports.ts';
 import { identifier } from '../core/sql-template.ts';
 import { LANDED_COPY_PREFIX, LANDED_MANIFEST_PREFIX } from '../core/lake-prefixes.ts';
@@ -81,6 +83,8 @@ export class GlueCatalog implements Catalog {
   private readonly descriptors = new Map<LakeTable, StorageDescriptor>();
   /** Work tables whose landed file was copied in this container: their copy goes when they are dropped. */
   private readonly copied = new Set<string>();
+  /** Landed files registered in this container, by work table: what a repair pass reads. */
+  private readonly landed = new Map<string, ObjectRef>();
 
   constructor(private readonly options: GlueCatalogOptions) {
     identifier(options.database);
@@ -130,6 +134,7 @@ export class GlueCatalog implements Catalog {
     const location = this.manifestLocation(tableName);
     const [, bucket, prefix] = /^s3:\/\/([^/]+)\/(.*)$/.exec(location) as RegExpExecArray;
     const target = await this.readableRef(tableName, ref);
+    this.landed.set(name, ref);
     await this.options.store.write({ bucket: bucket as string, key: `${prefix}manifest` }, Readable.from([manifestBody(target)]));
     try {
       await this.options.client.send(
@@ -154,6 +159,31 @@ export class GlueCatalog implements Catalog {
     }
   }
 
+  /**
+   * The repair pass for a landed file with a line over Athena's limit (long-line-cut.ts): streams
+   * the landed object once (decompressing a `.gz`) through the line cutter into a plain `.dat`
+   * copy under LANDED_COPY_PREFIX, and points the work table's manifest at it. Memory stays flat:
+   * the read is a stream and the write a multipart upload of fixed-size parts.
+   */
+  async repairLongLines(batchId: string): Promise<{ copy: ObjectRef; cutLines: number }> {
+    const names = [...this.landed.keys()].filter((name) => name.endsWith(`_${batchId}`));
+    if (names.length !== 1) throw new Error(`batch ${batchId}: ${names.length} landed files registered in this container, cannot repair`);
+    const name = names[0] as string;
+    const ref = this.landed.get(name) as ObjectRef;
+    const { store } = this.options;
+    const copy = { bucket: this.options.buckets.silver, key: `${LANDED_COPY_PREFIX}${name}/${name}.dat` };
+    const source = await store.read(ref);
+    const cutter = cutLongLines();
+    const plain = /\.gz$/i.test(ref.key) ? source.pipe(createGunzip()) : source;
+    plain.on('error', (error) => cutter.destroy(error));
+    source.on('error', (error) => cutter.destroy(error));
+    await store.write(copy, plain.pipe(cutter));
+    this.copied.add(name);
+    const [, bucket, prefix] = /^s3:\/\/([^/]+)\/(.*)$/.exec(this.manifestLocation(name)) as RegExpExecArray;
+    await store.write({ bucket: bucket as string, key: `${prefix}manifest` }, Readable.from([manifestBody(copy)]));
+    return { copy, cutLines: cutter.cutLines() };
+  }
+
   async dropWorkTable(tableName: string): Promise<void> {
     const name = this.bareName(tableName);
     try {
@@ -162,6 +192,7 @@ export class GlueCatalog implements Catalog {
       if (!isNotFound(error)) throw error;
     }
     // A copy made by an earlier container is left to the lifecycle rule that expires LANDED_COPY_PREFIX.
+    this.landed.delete(name);
     if (this.copied.delete(name)) await this.options.store.clearLocation(this.copyLocation(name));
   }
 

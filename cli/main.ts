@@ -4,6 +4,7 @@ import { registerDemoCommand } from './commands/demo.ts';
 import { registerGenerateCommand } from './commands/generate.ts';
 import { registerIngestCommand } from './commands/ingest.ts';
 import { registerQueryCommand } from './commands/query.ts';
+import { registerRepairCommand } from './commands/repair.ts';
 import { registerSeedCommand } from './commands/seed.ts';
 
 const program = new Command()
@@ -15,6 +16,7 @@ registerDemoCommand(program);
 registerGenerateCommand(program);
 registerIngestCommand(program);
 registerQueryCommand(program);
+registerRepairCommand(program);
 registerSeedCommand(program);
 
 try {

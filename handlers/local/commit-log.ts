@@ -9,10 +9,13 @@ import { randomBytes } from 'node:crypto';
 import { link, mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { LakeLayout } from './lake-layout.ts';
+import { processAlive } from './partial-files.ts';
 
 export const CHECKPOINT_EVERY = 100;
 const VERSION_DIGITS = 20;
 const VERSION_FILE = /^(\d{20})\.json$/;
+/** `.<pid>-<random>.tmp`: a commit being written (see writeFlushed). */
+const TEMPORARY = /^\.(\d+)-[0-9a-f]+\.tmp$/;
 
 /** One version of the log: a batch made visible, a damaged batch dropped, or a slot repair could not restore. */
 export type LogEntry =
@@ -217,6 +220,7 @@ export class CommitLog {
   async append(entry: NewLogEntry, version: number, faults?: CommitFaults): Promise<LogEntry> {
     const written = { version, ...entry } as LogEntry;
     const text = `${JSON.stringify(written)}\n`;
+    await this.removeStaleTemporaries();
     const temporary = await writeFlushed(this.layout.commitLogDir, text);
     try {
       await faults?.whileWritingCommit?.(temporary);
@@ -228,6 +232,16 @@ export class CommitLog {
       await rm(temporary, { force: true });
     }
     return written;
+  }
+
+  /** Temporary commit files of writers killed before they linked them. */
+  private async removeStaleTemporaries(): Promise<void> {
+    const names = await readdir(this.layout.commitLogDir).catch(() => [] as string[]);
+    const stale = names.filter((name) => {
+      const pid = Number(TEMPORARY.exec(name)?.[1]);
+      return pid > 0 && pid !== process.pid && !processAlive(pid);
+    });
+    await Promise.all(stale.map((name) => rm(path.join(this.layout.commitLogDir, name), { force: true })));
   }
 
   /** Writes a checkpoint of `state` (an existing one of the same version holds the same state). */

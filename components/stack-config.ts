@@ -15,7 +15,6 @@
 //   - the Lambda runs the full 900 s: a statement still running then is left running and a
 //     retried delivery re-attaches to it (handlers/aws/athena-engine.ts), so time is not a
 //     limit on file size, scanned bytes are.
-import { DEFAULT_ZIP_LIMITS } from '../handlers/core/zip-landing.ts';
 
 export interface StackConfig {
   /** Prefix of every physical name (buckets, function, queues, workgroups). */
@@ -76,6 +75,11 @@ export const DEFAULT_ZIP_MAX_TOTAL_BYTES = 4 * DEFAULT_LANDING_MAX_BYTES;
  * bills a 30-day minimum storage duration. So 30 is both the floor and the default.
  */
 export const MIN_INFREQUENT_ACCESS_DAYS = 30;
+/**
+ * The unpacker's own default ratio (handlers/core/zip-landing.ts DEFAULT_ZIP_LIMITS.maxRatio, a
+ * test keeps them equal); not imported, because the Pulumi program must not load the unpacker.
+ */
+export const DEFAULT_ZIP_MAX_RATIO = 200;
 /** The retention periods CloudWatch Logs accepts. */
 export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 /**
@@ -179,7 +183,7 @@ export function readStackConfig(get: ConfigGetter, project: string, stack: strin
     logRetentionDays,
     forceDestroy: boolean(get, 'forceDestroy', false),
     zipMaxTotalBytes: integer(get, 'zipMaxTotalBytes', DEFAULT_ZIP_MAX_TOTAL_BYTES, 1, Number.MAX_SAFE_INTEGER),
-    zipMaxRatio: integer(get, 'zipMaxRatio', DEFAULT_ZIP_LIMITS.maxRatio, 1, 100_000),
+    zipMaxRatio: integer(get, 'zipMaxRatio', DEFAULT_ZIP_MAX_RATIO, 1, 100_000),
     bronzeInfrequentAccessDays: integer(get, 'bronzeInfrequentAccessDays', MIN_INFREQUENT_ACCESS_DAYS, MIN_INFREQUENT_ACCESS_DAYS, 36_500),
     alarmEmail,
   };

@@ -1,13 +1,17 @@
-// Bundles the cleaner Lambda: handlers/lambda.ts → dist/lambda/index.mjs (ESM, Node 20), with the
+// Bundles the cleaner Lambda: handlers/lambda.ts → dist/lambda/index.mjs (ESM, Node 24), with the
 // AWS SDK v3 bundled in at the versions pinned by package-lock.json (not the runtime's copy), and
 // sql/ copied beside it. Fails when DuckDB (the local engine) ends up in the bundle.
 // Usage: npx tsx scripts/build-lambda.ts   (npm run build:lambda)
+// It runs inside the image's build stage too (lambda/Dockerfile): its only inputs are
+// handlers/, sql/, this script and the installed node_modules, all paths relative to REPO_ROOT.
 import { build, type Metafile, type Plugin } from 'esbuild';
 import { cp, mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** The Node.js major of the Lambda base image (lambda/Dockerfile): the bundle's esbuild target. */
+export const LAMBDA_NODE_MAJOR = 24;
 
 export interface LambdaBuild {
   outDir: string;
@@ -42,7 +46,7 @@ export async function buildLambda(options: { outDir?: string; entry?: string } =
     outfile: bundle,
     bundle: true,
     platform: 'node',
-    target: 'node20',
+    target: `node${LAMBDA_NODE_MAJOR}`,
     format: 'esm',
     minify: true,
     sourcemap: false,

@@ -8,7 +8,8 @@ import { cleanerEnvironment, roleName, visibilityTimeoutSeconds } from '../compo
 import { cleanerPolicyStatements, glueArns, type CleanerPolicyArgs } from '../components/cleaner-policy.ts';
 import { bucketName, denyInsecureTransportPolicy, lifecycleRules } from '../components/lake.ts';
 import { fifoQueueName, landingEventPattern, landingQueuePolicyDocument } from '../components/landing-events.ts';
-import { defaultDatabaseName, readStackConfig } from '../components/stack-config.ts';
+import { DEFAULT_ZIP_MAX_RATIO, defaultDatabaseName, readStackConfig } from '../components/stack-config.ts';
+import { DEFAULT_ZIP_LIMITS } from '../handlers/core/zip-landing.ts';
 import { CLEANER_ENV } from '../handlers/aws/cleaner-environment.ts';
 import { TABLE_COLUMNS } from '../handlers/core/tables.ts';
 
@@ -79,6 +80,10 @@ test('readStackConfig refuses limits that contradict each other, naming the keys
   t.throws(read({ lambdaEphemeralStorageMb: '4096' }), { message: /procureflow:landingMaxBytes \(4294967296\) plus 536870912 bytes of headroom exceeds procureflow:lambdaEphemeralStorageMb \(4096 MB/ });
   t.notThrows(read({ lambdaEphemeralStorageMb: '4608' }));
   t.notThrows(read({ lambdaEphemeralStorageMb: '1024', landingMaxBytes: String(512 * 1024 ** 2), athenaBytesScannedCutoff: String(2 * 1024 ** 3) }));
+});
+
+test('the stack default zip ratio is the unpacker default', (t) => {
+  t.is(DEFAULT_ZIP_MAX_RATIO, DEFAULT_ZIP_LIMITS.maxRatio);
 });
 
 test('defaultDatabaseName keeps two stacks apart', (t) => {

@@ -130,6 +130,10 @@ test('generate writes the requested files deterministically; demo prints the rep
 
   const demo = await procureflow(['demo', '--size', '4MB', '--files', '2', '--lake', path.join(dir, 'demo-lake')]);
   t.is(demo.code, 0, demo.stderr);
+  // The generated input is gone once landed: bronze holds the only copy.
+  t.deepEqual((await readdir(path.join(dir, 'demo-lake', '_work'))).filter((name) => name.startsWith('demo-input')), []);
+  t.deepEqual((await readdir(path.join(dir, 'demo-lake', 'bronze', 'demo'))).sort(), ['retail-0001.dat', 'retail-0002.dat']);
+  t.regex(demo.stdout, /^ingested: 2 new batches, 0 already committed; /m);
   for (const section of ['Batches (lines = loaded + duplicates + rejected)', 'Rejects by reason', 'Sizes', 'Revenue by category']) {
     t.true(demo.stdout.includes(section), section);
   }

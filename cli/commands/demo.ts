@@ -1,4 +1,5 @@
 // `procureflow demo`: generate about 200 MB, land it, run silver and gold, print the report.
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { generateDataset, parseSize } from '../../generator/generate.ts';
@@ -8,7 +9,7 @@ import { runAnalytics } from '../analytics.ts';
 import { ingestFiles } from '../ingest-files.ts';
 import { withLakeOption } from '../lake-option.ts';
 import { byteProgress } from '../progress.ts';
-import { formatBarChart, formatBytes, formatResult, formatTable } from '../report.ts';
+import { formatBarChart, formatBytes, formatIngestSummary, formatResult, formatTable } from '../report.ts';
 import { integerOption } from '../integer-option.ts';
 
 const MB = 1024 * 1024;
@@ -28,21 +29,28 @@ export function registerDemoCommand(program: Command): void {
     const lake = await openLocalLake({ root: resolveLakeDir(options.lake), write: true });
     const out = process.stdout;
     try {
+      // The generated input is scratch: bronze keeps its own copy, so the input goes when ingested.
       const inputDir = path.join(lake.layout.workDir, `demo-input-${seed}-${sizeBytes}-${fileCount}`);
-      const bar = byteProgress('generate', sizeBytes);
-      const generateStart = Date.now();
-      const generated = await generateDataset({ sizeBytes, files: fileCount, seed, outDir: inputDir, prefix: 'retail', onProgress: (done) => bar.update(done) }).finally(() =>
-        bar.stop(),
-      );
+      let generated: Awaited<ReturnType<typeof generateDataset>>;
+      let generateSeconds: number;
+      let outcome: Awaited<ReturnType<typeof ingestFiles>>;
+      try {
+        const generateStart = Date.now();
+        const bar = byteProgress('generate', sizeBytes);
+        generated = await generateDataset({ sizeBytes, files: fileCount, seed, outDir: inputDir, prefix: 'retail', onProgress: (done) => bar.update(done) }).then(
+          (files) => (bar.complete(), files),
+        ).finally(() => bar.stop());
+        generateSeconds = (Date.now() - generateStart) / 1000;
+        outcome = await ingestFiles(lake, generated.map((file) => file.path), { keyFor: (file) => `demo/${path.basename(file)}` });
+      } finally {
+        await rm(inputDir, { recursive: true, force: true });
+      }
       const datBytes = generated.reduce((sum, file) => sum + file.bytes, 0);
-      const generateSeconds = (Date.now() - generateStart) / 1000;
-
-      const outcome = await ingestFiles(lake, generated.map((file) => file.path), { keyPrefix: 'demo/' });
       const figures = outcome.results.flatMap((result) => ('figures' in result && result.figures ? [result.figures] : []));
 
       out.write(`\nProcureFlow demo — lake ${lake.layout.root}\n`);
       out.write(`generated ${generated.length} files, ${formatBytes(datBytes)} in ${generateSeconds.toFixed(1)} s (${(datBytes / MB / generateSeconds).toFixed(0)} MB/s)\n`);
-      out.write(`ingested in ${outcome.seconds.toFixed(1)} s (${(outcome.bytes / MB / outcome.seconds).toFixed(1)} MB/s of .dat)\n\n`);
+      out.write(`ingested: ${formatIngestSummary(outcome)}\n\n`);
       for (const result of outcome.results) out.write(`${formatResult(result)}\n`);
       out.write(`\nBatches (lines = loaded + duplicates + rejected)\n${formatTable(figures.map(batchRow))}`);
       out.write(`\nRejects by reason\n${formatTable(rejectRows(figures))}`);

@@ -23,7 +23,9 @@ export function registerGenerateCommand(program: Command): void {
         seed: integerOption(options.seed, '--seed'),
         outDir: options.out,
         onProgress: (done) => progress.update(done),
-      }).finally(() => progress.stop());
+      })
+        .then((written) => (progress.complete(), written))
+        .finally(() => progress.stop());
       const bytes = files.reduce((sum, file) => sum + file.bytes, 0);
       const seconds = (Date.now() - started) / 1000;
       for (const file of files) process.stdout.write(`${file.path}\t${formatBytes(file.bytes)}\t${file.lines} lines\n`);

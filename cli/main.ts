@@ -1,4 +1,4 @@
-// The `procureflow` command: demo, generate, ingest, query, seed.
+// The `procureflow` command: demo, generate, ingest, query, seed, smoke.
 import { Command } from 'commander';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerGenerateCommand } from './commands/generate.ts';
@@ -6,6 +6,7 @@ import { registerIngestCommand } from './commands/ingest.ts';
 import { registerQueryCommand } from './commands/query.ts';
 import { registerRepairCommand } from './commands/repair.ts';
 import { registerSeedCommand } from './commands/seed.ts';
+import { registerSmokeCommand } from './commands/smoke.ts';
 
 const program = new Command()
   .name('procureflow')
@@ -18,6 +19,7 @@ registerIngestCommand(program);
 registerQueryCommand(program);
 registerRepairCommand(program);
 registerSeedCommand(program);
+registerSmokeCommand(program);
 
 try {
   await program.parseAsync(process.argv);

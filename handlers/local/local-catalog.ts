@@ -49,6 +49,8 @@ export interface LocalCatalogOptions {
 
 export class LocalCatalog implements Catalog {
   private turn: HeldLock | undefined;
+  /** Committed files found present (a file deleted later fails with DuckDB's own error until reopened). */
+  private readonly seenFiles = new Set<string>();
   private readonly log: CommitLog;
 
   private constructor(
@@ -224,9 +226,12 @@ export class LocalCatalog implements Catalog {
       await Promise.all(
         batches.map(async (batch, i) => {
           const file = this.partFile(table, batch.batchId);
-          const found = (await stat(file).catch(() => undefined))?.isFile();
-          if (found) present[i] = file;
-          else missing[i] = this.damagedBranch(table, batch, file);
+          // Each file is looked for once per catalog, so a commit's cost does not grow with the lake.
+          const found = this.seenFiles.has(file) || (await stat(file).catch(() => undefined))?.isFile();
+          if (found) {
+            this.seenFiles.add(file);
+            present[i] = file;
+          } else missing[i] = this.damagedBranch(table, batch, file);
         }),
       );
       const columns = TABLE_COLUMNS[table].map((column) => `CAST(NULL AS ${DUCKDB_TYPES[column.type]}) AS ${column.name}`);

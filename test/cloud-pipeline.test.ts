@@ -11,11 +11,10 @@ import { LANDING_MESSAGE_GROUP, landingEventPattern } from '../components/landin
 import { CLEANER_ENV } from '../handlers/aws/cleaner-environment.ts';
 import { figuresFromParameters } from '../handlers/core/batch-figures.ts';
 import { DEFAULT_SQL_DIR } from '../handlers/core/pipeline-sql.ts';
-import { PARTITION_KEY, TABLE_COLUMNS, TABLE_LAYER } from '../handlers/core/tables.ts';
-import type { LakeTable } from '../handlers/core/ports.ts';
 import { createHandler } from '../handlers/lambda.ts';
 import type { EventPattern } from './fakes/event-routing.ts';
 import { FakeAws } from './fakes/fake-aws.ts';
+import { createLakeTables } from './fakes/lake-tables.ts';
 import { runQuery } from './fakes/run-query.ts';
 
 const DB = 'procureflow_db';
@@ -29,24 +28,7 @@ function fakeCloud(): FakeAws {
     workGroups: [{ name: 'pf-pipeline', enforceConfiguration: false }, { name: 'pf-analysts', enforceConfiguration: true }],
     rule: { pattern: landingEventPattern(BUCKETS.bronze) as EventPattern, queue: 'pf-landings.fifo', messageGroupId: LANDING_MESSAGE_GROUP },
   });
-  // The lake tables as the stack declares them (components/catalog.ts): Parquet, partitioned by batch_id.
-  for (const table of Object.keys(TABLE_COLUMNS) as LakeTable[]) {
-    aws.glue.createTable({
-      DatabaseName: DB,
-      TableInput: {
-        Name: table,
-        TableType: 'EXTERNAL_TABLE',
-        StorageDescriptor: {
-          Location: `s3://${BUCKETS[TABLE_LAYER[table]]}/${table}/`,
-          Columns: TABLE_COLUMNS[table].map((column) => ({ Name: column.name, Type: column.type })),
-          InputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
-          OutputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
-          SerdeInfo: { SerializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe' },
-        },
-        PartitionKeys: [{ Name: PARTITION_KEY.name, Type: PARTITION_KEY.type }],
-      },
-    });
-  }
+  createLakeTables(aws, DB, BUCKETS);
   return aws;
 }
 

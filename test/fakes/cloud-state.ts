@@ -83,11 +83,19 @@ export interface FakeSettings {
   maxTextLineBytes: number;
   /** Called before a statement runs; a test holds it open to keep a query active. */
   beforeRun?: (execution: Execution) => Promise<void>;
+  /**
+   * Fault injection for tests of OUR error handling: a reason makes the statement FAILED with it
+   * (as an Athena failure the fake cannot produce from data, e.g. an internal error).
+   */
+  failWhen?: (sql: string) => string | undefined;
+  /** The clock of SubmissionDateTime/CompletionDateTime (tests with a fake clock pass theirs). */
+  now: () => number;
 }
 
 export const DEFAULT_SETTINGS: FakeSettings = {
   activeDmlQuota: 20,
   maxTextLineBytes: 200 * 1024 * 1024,
+  now: () => Date.now(),
 };
 
 export class CloudState {

@@ -116,7 +116,7 @@ export class FakeAthena {
       sql,
       database,
       workGroup,
-      submitted: new Date(),
+      submitted: new Date(this.state.settings.now()),
       statementType,
       polls: 0,
       settled: false,
@@ -195,12 +195,14 @@ export class FakeAthena {
   private async run(execution: Execution): Promise<void> {
     try {
       await this.state.settings.beforeRun?.(execution);
+      const injected = this.state.settings.failWhen?.(execution.sql);
+      if (injected) throw new AthenaQueryFailure(injected);
       const result = await this.exclusive(() => this.execute(execution));
       execution.outcome = { state: 'SUCCEEDED', result };
     } catch (error) {
       execution.outcome = { state: 'FAILED', reason: error instanceof Error ? error.message : String(error) };
     } finally {
-      execution.completed = new Date();
+      execution.completed = new Date(this.state.settings.now());
       execution.settled = true;
     }
   }

@@ -1,10 +1,10 @@
 // The work of `procureflow seed`, loaded only when the command runs, so that other commands
 // never pay for the AWS SDK.
 import { S3Client } from '@aws-sdk/client-s3';
-import cliProgress from 'cli-progress';
 import { folderSeedTarget, s3SeedTarget } from '../generator/seed-target.ts';
 import { seedBronze, type SeedProgress, type SeedTarget } from '../generator/seed-upload.ts';
 import { MB } from '../generator/size.ts';
+import { byteProgress, type Progress } from './progress.ts';
 
 /** The options as commander hands them over (sizes and integers already parsed). */
 export interface SeedCliOptions {
@@ -49,35 +49,23 @@ function seedTarget(options: SeedCliOptions): { target: SeedTarget; close: () =>
   return { target: s3SeedTarget(client, options.bucket), close: () => client.destroy() };
 }
 
-/** The bar on stderr: MB landed or in flight of the estimated total, objects, rate and ETA. */
-function seedBar(): { onProgress: (p: SeedProgress) => void; stop: () => void; skippedBytes: () => number } {
-  const bar = new cliProgress.SingleBar(
-    {
-      stream: process.stderr,
-      format: 'seed [{bar}] {percentage}% | {doneMb}/{totalMb} MB | {parts} objects | {rate} MB/s | ETA {eta_formatted}',
-      hideCursor: true,
-      clearOnComplete: false,
-      etaBuffer: 50,
-    },
-    cliProgress.Presets.shades_classic,
-  );
-  const started = Date.now();
-  let barStarted = false;
-  let skippedBytes = 0;
+/**
+ * The shared byte bar, over what this run writes: a resumed run's bar starts at zero on the bytes
+ * still missing (so rate and ETA are this run's), with the objects landed so far beside it.
+ */
+function seedBar(): { onProgress: (p: SeedProgress) => void; complete: () => void; stop: () => void; skippedBytes: () => number } {
+  let bar: Progress | undefined;
+  let skippedBytes: number | undefined;
   const onProgress = (p: SeedProgress): void => {
-    const payload = {
-      doneMb: (p.sentBytes / MB).toFixed(0),
-      totalMb: (p.totalBytes / MB).toFixed(0),
-      parts: `${p.landedParts}/${p.totalParts}${p.skippedParts ? ` (${p.skippedParts} already landed)` : ''}`,
-      rate: ((p.sentBytes - skippedBytes) / MB / Math.max((Date.now() - started) / 1000, 0.001)).toFixed(1),
-    };
-    if (!barStarted) {
-      barStarted = true;
+    if (skippedBytes === undefined) {
       skippedBytes = p.landedBytes;
-      bar.start(Math.round(p.totalBytes), Math.round(p.sentBytes), payload);
-    } else bar.update(Math.min(Math.round(p.sentBytes), Math.round(p.totalBytes)), payload);
+      // Nothing left to write (a rerun of a finished seeding): no bar, just the summary line.
+      if (p.landedParts < p.totalParts) bar = byteProgress('seed', Math.round(p.totalBytes - skippedBytes));
+    }
+    const objects = `${p.landedParts}/${p.totalParts} objects${p.skippedParts ? ` (${p.skippedParts} already landed)` : ''}`;
+    bar?.update(Math.round(p.sentBytes - skippedBytes), objects);
   };
-  return { onProgress, stop: () => barStarted && bar.stop(), skippedBytes: () => skippedBytes };
+  return { onProgress, complete: () => bar?.complete(), stop: () => bar?.stop(), skippedBytes: () => skippedBytes ?? 0 };
 }
 
 /** Seeds the bucket or folder with a progress bar on stderr and a summary line on stdout. */
@@ -102,6 +90,7 @@ export async function runSeed(options: SeedCliOptions): Promise<void> {
       signal: abort.signal,
       onProgress: bar.onProgress,
     });
+    bar.complete(); // the total was an estimate (objects end on a line)
     bar.stop();
     const seconds = (Date.now() - started) / 1000;
     const sent = result.bytes - bar.skippedBytes();

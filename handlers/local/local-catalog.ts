@@ -96,11 +96,13 @@ export class LocalCatalog implements Catalog {
     identifier(tableName);
     const prepared = await prepareLandedText(this.layout.objectPath(ref.bucket, ref.key), this.layout.workDir, tableName);
     // One VARCHAR column per line: NUL never occurs in a prepared file, so it is the delimiter,
-    // and quoting is off so that `"` is plain text as in Athena's reader.
+    // and quoting is off so that `"` is plain text as in Athena's reader. new_line '\n' makes LF
+    // and a lone CR each end a line, as Trino's reader does; a detected CR LF would drop the byte
+    // after a stray CR.
     await this.session.run(
       `CREATE OR REPLACE VIEW ${tableName} AS SELECT line FROM read_csv(${renderValue(literal(prepared.path))},
         columns = {'line': 'VARCHAR'}, delim = chr(0), quote = '', escape = '', header = false,
-        auto_detect = false, strict_mode = false, max_line_size = ${READER_MAX_LINE_BYTES}, buffer_size = ${READER_BUFFER_BYTES},
+        new_line = '\\n', auto_detect = false, strict_mode = false, max_line_size = ${READER_MAX_LINE_BYTES}, buffer_size = ${READER_BUFFER_BYTES},
         compression = '${prepared.gzip ? 'gzip' : 'none'}')`,
     );
   }

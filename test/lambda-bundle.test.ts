@@ -14,7 +14,7 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { buildLambda, forbiddenInputs, type LambdaBuild, REPO_ROOT } from '../scripts/build-lambda.ts';
 import { batchIdFor } from '../handlers/core/batch-identity.ts';
-import { objectCreatedEvent } from '../handlers/core/landing-event.ts';
+import { objectCreatedEventBridge } from '../handlers/aws/sqs-landings.ts';
 import { type LocalS3, startS3rver } from './helpers/s3rver.ts';
 
 const run = promisify(execFile);
@@ -180,7 +180,7 @@ test.serial('the bundled handler commits a landing, then skips its re-delivery a
       {
         messageId: 'm-1',
         receiptHandle: 'rh',
-        body: JSON.stringify(objectCreatedEvent([{ ref: { bucket: 'pf-bronze', key }, size: 321, etag: 'e1' }])),
+        body: JSON.stringify(objectCreatedEventBridge({ ref: { bucket: 'pf-bronze', key }, size: 321, etag: 'e1' })),
         attributes: {},
         messageAttributes: {},
         md5OfBody: '',

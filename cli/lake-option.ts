@@ -20,8 +20,7 @@ const isDirectory = (dir: string) => stat(dir).then((info) => info.isDirectory()
 export async function existingLakeDir(flag?: string): Promise<string> {
   const root = resolveLakeDir(flag);
   const layout = lakeLayout(root);
-  // The lake lock lives in the catalog folder, whichever catalog format the lake has.
-  const catalogDir = path.dirname(layout.lockFile);
+  const { catalogDir } = layout;
   const missing = [];
   if (!(await isDirectory(catalogDir))) missing.push(`${path.basename(catalogDir)}/`);
   if (!(await isDirectory(layout.bucketDir(LOCAL_BUCKETS.bronze)))) missing.push(`${LOCAL_BUCKETS.bronze}/`);

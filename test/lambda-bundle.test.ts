@@ -1,113 +1,54 @@
 // The Lambda bundle: built by scripts/build-lambda.ts, free of DuckDB, and run as the Lambda
-// runtime would (a fresh node importing dist's index.mjs) on an SQS event, against a real local
-// S3 (s3rver) and a tiny fake of Glue and Athena speaking their JSON protocol, reached through
-// the SDK's service-specific endpoint variables (AWS_ENDPOINT_URL_GLUE, ..._ATHENA, ..._S3).
-import { GetObjectCommand } from '@aws-sdk/client-s3';
+// runtime would (a fresh node importing dist's index.mjs) on an SQS event from the fake FIFO queue,
+// against the shared fake AWS side over HTTP (test/fakes/http-face.ts: S3 REST, Glue and Athena
+// JSON 1.1 on one state with AWS's rules), reached through the SDK's service-specific endpoint
+// variables (AWS_ENDPOINT_URL_S3, ..._GLUE, ..._ATHENA). The fake Athena runs the statements, so
+// the outcome asserted is the data the bundle committed, not the text of its queries.
 import test from 'ava';
+import type { SQSEvent } from 'aws-lambda';
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import { LANDING_MESSAGE_GROUP, landingEventPattern } from '../components/landing-events.ts';
 import { buildLambda, forbiddenInputs, type LambdaBuild, REPO_ROOT } from '../scripts/build-lambda.ts';
 import { batchIdFor } from '../handlers/core/batch-identity.ts';
-import { objectCreatedEventBridge } from '../handlers/aws/sqs-landings.ts';
-import { type LocalS3, startS3rver } from './helpers/s3rver.ts';
+import { figuresFromParameters } from '../handlers/core/batch-figures.ts';
+import { HEADER_LINE } from '../handlers/core/tables.ts';
+import type { EventPattern } from './fakes/event-routing.ts';
+import { FakeAws } from './fakes/fake-aws.ts';
+import { type HttpFace, startHttpFace } from './fakes/http-face.ts';
+import { createLakeTables } from './fakes/lake-tables.ts';
+import { runQuery } from './fakes/run-query.ts';
 
 const run = promisify(execFile);
-
-interface FakeCall {
-  target: string;
-  input: Record<string, unknown>;
-}
-
-/** Glue and Athena, just enough of them: GetPartition, CreateTable, ..., StartQueryExecution, ... */
-function fakeGlueAndAthena() {
-  const calls: FakeCall[] = [];
-  const partitions = new Map<string, Record<string, string>>();
-  const queries = new Map<string, string>();
-  const tokens = new Map<string, string>();
-  const reply = (res: ServerResponse, status: number, body: unknown, errorType?: string) => {
-    res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', ...(errorType ? { 'x-amzn-errortype': errorType } : {}) });
-    res.end(JSON.stringify(body));
-  };
-  const notFound = (res: ServerResponse) => reply(res, 400, { __type: 'EntityNotFoundException', Message: 'not found' }, 'EntityNotFoundException');
-  const handle = (target: string, input: Record<string, unknown>, res: ServerResponse) => {
-    switch (target) {
-      case 'AWSGlue.GetPartition': {
-        const parameters = partitions.get(`${String(input.TableName)}/${(input.PartitionValues as string[]).join('/')}`);
-        return parameters ? reply(res, 200, { Partition: { Values: input.PartitionValues, Parameters: parameters } }) : notFound(res);
-      }
-      case 'AWSGlue.CreateTable':
-        return reply(res, 200, {});
-      case 'AWSGlue.DeleteTable':
-        return notFound(res);
-      case 'AWSGlue.GetTable':
-        return reply(res, 200, { Table: { Name: input.Name, StorageDescriptor: { Location: 's3://lake/', Columns: [] } } });
-      case 'AWSGlue.CreatePartition': {
-        const partition = input.PartitionInput as { Values: string[]; Parameters: Record<string, string> };
-        partitions.set(`${String(input.TableName)}/${partition.Values.join('/')}`, partition.Parameters);
-        return reply(res, 200, {});
-      }
-      case 'AmazonAthena.StartQueryExecution': {
-        const token = String(input.ClientRequestToken);
-        const id = tokens.get(token) ?? `q-${tokens.size + 1}`;
-        tokens.set(token, id);
-        queries.set(id, String(input.QueryString));
-        return reply(res, 200, { QueryExecutionId: id });
-      }
-      case 'AmazonAthena.GetQueryExecution':
-        return reply(res, 200, { QueryExecution: { QueryExecutionId: input.QueryExecutionId, Status: { State: 'SUCCEEDED', SubmissionDateTime: Date.now() / 1000 } } });
-      case 'AmazonAthena.GetQueryResults': {
-        const sql = queries.get(String(input.QueryExecutionId)) ?? '';
-        const [columns, values] = sql.includes('AS lines')
-          ? [['lines', 'rejected'], ['4', '1']]
-          : sql.includes('AS loaded')
-            ? [['loaded'], ['2']]
-            : [['reason', 'n'], ['malformed', '1']];
-        const row = (cells: string[]) => ({ Data: cells.map((VarCharValue) => ({ VarCharValue })) });
-        return reply(res, 200, {
-          ResultSet: { ResultSetMetadata: { ColumnInfo: columns.map((Name) => ({ Name, Type: Name === 'reason' ? 'varchar' : 'bigint' })) }, Rows: [row(columns), row(values)] },
-        });
-      }
-      default:
-        return reply(res, 400, { __type: 'UnknownOperationException', Message: target }, 'UnknownOperationException');
-    }
-  };
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    let body = '';
-    req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
-    req.on('end', () => {
-      const target = String(req.headers['x-amz-target'] ?? '');
-      const input = body ? (JSON.parse(body) as Record<string, unknown>) : {};
-      calls.push({ target, input });
-      handle(target, input, res);
-    });
-  });
-  return { server, calls, partitions };
-}
+const DB = 'procureflow_db';
+const WG = 'pf-wg';
+const BUCKETS = { bronze: 'pf-bronze', silver: 'pf-silver', gold: 'pf-gold' };
 
 let build: LambdaBuild;
 let outDir: string;
-let s3: LocalS3;
-let fake: ReturnType<typeof fakeGlueAndAthena>;
-let fakeEndpoint: string;
+let aws: FakeAws;
+let face: HttpFace;
 
 test.before(async () => {
   outDir = await mkdtemp(path.join(tmpdir(), 'procureflow-lambda-bundle-'));
   build = await buildLambda({ outDir });
-  s3 = await startS3rver(['pf-bronze', 'pf-silver', 'pf-gold']);
-  fake = fakeGlueAndAthena();
-  await new Promise<void>((resolve) => fake.server.listen(0, '127.0.0.1', resolve));
-  fakeEndpoint = `http://127.0.0.1:${(fake.server.address() as AddressInfo).port}`;
+  aws = new FakeAws({
+    buckets: Object.values(BUCKETS),
+    databases: [DB],
+    workGroups: [{ name: WG, enforceConfiguration: false }],
+    rule: { pattern: landingEventPattern(BUCKETS.bronze) as EventPattern, queue: 'pf-landings.fifo', messageGroupId: LANDING_MESSAGE_GROUP },
+  });
+  createLakeTables(aws, DB, BUCKETS);
+  face = await startHttpFace(aws);
 });
 
 test.after.always(async () => {
-  await new Promise<void>((resolve) => fake?.server.close(() => resolve()));
-  await s3?.close();
+  await face?.close();
+  await aws?.close();
   if (outDir) await rm(outDir, { recursive: true, force: true });
 });
 
@@ -130,19 +71,15 @@ process.stdout.write('\\nRESULT ' + JSON.stringify(result) + '\\n');
       PATH: process.env.PATH ?? '',
       LAMBDA_TASK_ROOT: outDir,
       AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'S3RVER',
-      AWS_SECRET_ACCESS_KEY: 'S3RVER',
-      AWS_ENDPOINT_URL_S3: s3.endpoint,
-      AWS_ENDPOINT_URL_GLUE: fakeEndpoint,
-      AWS_ENDPOINT_URL_ATHENA: fakeEndpoint,
-      AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
-      AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
+      AWS_ACCESS_KEY_ID: 'fake',
+      AWS_SECRET_ACCESS_KEY: 'fake',
+      ...face.env,
       AWS_MAX_ATTEMPTS: '1',
       BRONZE_BUCKET: 'pf-bronze',
       SILVER_BUCKET: 'pf-silver',
       GOLD_BUCKET: 'pf-gold',
-      GLUE_DATABASE: 'procureflow_db',
-      ATHENA_WORKGROUP: 'pf-wg',
+      GLUE_DATABASE: DB,
+      ATHENA_WORKGROUP: WG,
       BRONZE_PREFIX: 'landing/',
       POWERTOOLS_SERVICE_NAME: 'cleaner',
       POWERTOOLS_METRICS_NAMESPACE: 'ProcureFlow',
@@ -173,62 +110,40 @@ test.serial('the bundle is built, has no DuckDB, carries the SQL, and DuckDB in 
   await rm(badOut, { recursive: true, force: true });
 });
 
-test.serial('the bundled handler commits a landing, then skips its re-delivery after one GetPartition', async (t) => {
+test.serial('the bundled handler commits a landing (gold, rejects, a balance from the data), then skips its re-delivery after one GetPartition', async (t) => {
   const key = 'landing/bundle test.dat';
-  const event = {
-    Records: [
-      {
-        messageId: 'm-1',
-        receiptHandle: 'rh',
-        body: JSON.stringify(objectCreatedEventBridge({ ref: { bucket: 'pf-bronze', key }, size: 321, etag: 'e1' })),
-        attributes: {},
-        messageAttributes: {},
-        md5OfBody: '',
-        eventSource: 'aws:sqs',
-        eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:pf-landings',
-        awsRegion: 'us-east-1',
-      },
-    ],
-  };
-  const id = batchIdFor({ bucket: 'pf-bronze', key }, 'e1');
+  const body = [HEADER_LINE, 'B1|2026-03-01 10:00:00|1|C1|P1|Food|2|10.00|0|20.00|card|usd', 'B2|2026-03-01 10:00:00|1|C1|P1|Food|1|3.00|0||card|eur', 'B2|2026-03-01 09:00:00|1|C1|P1|Food|1|4.00|0|4.00|card|eur', 'no fields here', ''].join('\n');
+  const { ETag } = aws.s3.put(BUCKETS.bronze, key, body);
+  const id = batchIdFor({ bucket: BUCKETS.bronze, key }, ETag.replace(/"/g, ''));
+  const event: SQSEvent = aws.receiveSqsEvent();
+  t.is(event.Records.length, 1, 'the rule routed the landing to the FIFO queue');
 
   const first = await invokeBundle(event);
-  t.deepEqual(first.result, { batchItemFailures: [] });
-  const targets = fake.calls.map((call) => call.target);
-  t.deepEqual(targets.slice(0, 11), [
-    'AWSGlue.GetPartition',
-    'AWSGlue.CreateTable',
-    ...['silver', 'gold', 'rejects'].flatMap(() => ['AWSGlue.DeleteTable', 'AmazonAthena.StartQueryExecution', 'AmazonAthena.GetQueryExecution']),
-  ]);
-  t.deepEqual(targets.slice(20), [
-    'AWSGlue.GetTable',
-    'AWSGlue.CreatePartition',
-    'AWSGlue.GetTable',
-    'AWSGlue.CreatePartition',
-    'AWSGlue.GetTable',
-    'AWSGlue.CreatePartition',
-    'AWSGlue.DeleteTable',
-    'AWSGlue.DeleteTable',
-    'AWSGlue.DeleteTable',
-    'AWSGlue.DeleteTable',
-  ]);
-  t.deepEqual(targets.slice(11, 20).sort(), [
-    ...Array(3).fill('AmazonAthena.GetQueryExecution'),
-    ...Array(3).fill('AmazonAthena.GetQueryResults'),
-    ...Array(3).fill('AmazonAthena.StartQueryExecution'),
-  ]);
-  t.true(fake.partitions.has(`cleaned_transactions/${id}`));
-  t.like(JSON.parse(fake.partitions.get(`cleaned_transactions/${id}`)?.procureflow_figures ?? '{}'), { lines: 4, loaded: 2, duplicates: 1, rejected: 1 });
-  // The manifest really landed in (local) S3, listing the bronze object.
-  const manifest = await s3.client.send(new GetObjectCommand({ Bucket: 'pf-silver', Key: `_work/landed/bronze_${id}/manifest` }));
-  t.is(await manifest.Body?.transformToString(), `s3://pf-bronze/${key}\n`);
+  t.deepEqual(first.result, { batchItemFailures: [] }, first.stdout);
+  // The commit, gold last, with the figures counted from the data.
+  const partitions = (table: string) => aws.state.partitions(DB, table).map((partition) => partition.Values[0]);
+  t.deepEqual([partitions('raw_transactions'), partitions('rejected_transactions'), partitions('cleaned_transactions')], [[id], [id], [id]]);
+  const commits = aws.state.calls.filter((call) => call.startsWith('Glue.CreatePartition'));
+  t.is(commits.at(-1), `Glue.CreatePartition cleaned_transactions ${id}`, 'gold is registered last');
+  const figures = figuresFromParameters(aws.state.partitions(DB, 'cleaned_transactions')[0]?.Parameters);
+  t.like(figures, { batchId: id, lines: 4, loaded: 2, duplicates: 1, duplicatesInBatch: 1, duplicatesInGold: 0, rejected: 1, rejectsByReason: { malformed: 1 }, bytesIn: Buffer.byteLength(body) });
+  const { athena } = aws.clients();
+  const gold = await runQuery(athena, `SELECT transaction_id, total_amount, currency FROM ${DB}.cleaned_transactions ORDER BY transaction_id`, { database: DB, workGroup: WG });
+  // B2's later line wins; its missing total is derived (1 × 3.00).
+  t.deepEqual(gold.rows, [['transaction_id', 'total_amount', 'currency'], ['B1', '20.00', 'USD'], ['B2', '3.00', 'EUR']]);
+  const rejects = await runQuery(athena, `SELECT reason FROM ${DB}.rejected_transactions`, { database: DB, workGroup: WG });
+  t.deepEqual(rejects.rows, [['reason'], ['malformed']]);
+  t.false([...aws.state.executions.values()].some((execution) => execution.outcome?.state === 'FAILED'), 'no statement failed');
+  // The manifest really landed in (fake) S3, listing the bronze object; the work tables are gone.
+  t.is(aws.state.getObject(BUCKETS.silver, `_work/landed/bronze_${id}/manifest`)?.body.toString('utf8'), `s3://${BUCKETS.bronze}/${key}\n`);
+  t.deepEqual([...(aws.state.databases.get(DB)?.keys() ?? [])].sort(), ['cleaned_transactions', 'raw_transactions', 'rejected_transactions']);
   // Structured JSON logs with the batch id, and the figures as EMF metrics.
   const logs = first.stdout.split('\n').filter((text) => text.startsWith('{')).map((text) => JSON.parse(text) as Record<string, unknown>);
   t.true(logs.some((entry) => entry.message === 'batch committed' && entry.batchId === id && entry.service === 'cleaner'));
-  t.true(logs.some((entry) => typeof entry._aws === 'object' && entry.lines === 4 && entry.bytesIn === 321));
+  t.true(logs.some((entry) => typeof entry._aws === 'object' && entry.lines === 4 && entry.bytesIn === Buffer.byteLength(body)));
 
-  fake.calls.length = 0;
+  const from = aws.state.calls.length;
   const again = await invokeBundle(event);
   t.deepEqual(again.result, { batchItemFailures: [] });
-  t.deepEqual(fake.calls, [{ target: 'AWSGlue.GetPartition', input: { DatabaseName: 'procureflow_db', TableName: 'cleaned_transactions', PartitionValues: [id] } }]);
+  t.deepEqual(aws.state.calls.slice(from), [`Glue.GetPartition cleaned_transactions ${id}`]);
 });

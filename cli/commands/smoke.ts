@@ -159,7 +159,16 @@ export async function runSmoke(target: SmokeTarget, clients: SmokeClients, optio
 
   const store = new S3ObjectStore(clients.s3);
   const catalog = new GlueCatalog({ client: clients.glue, store, database: target.database, buckets: { silver: 'unused-silver', gold: 'unused-gold' } });
-  const engine = new AthenaEngine({ client: clients.athena, workGroup: target.workGroup, database: target.database });
+  // The smoke's queries are read-only and carry this run's batch ids, so a token never meets an
+  // earlier attempt's query: no staleness check, which would compare the user's clock with
+  // Athena's SubmissionDateTime and, on a clock a few seconds off, rerun every query 20 times.
+  const engine = new AthenaEngine({
+    client: clients.athena,
+    workGroup: target.workGroup,
+    database: target.database,
+    timing: { now: options.now, sleep: options.sleep, random: Math.random },
+    staleToleranceMs: Number.POSITIVE_INFINITY,
+  });
   let ok = true;
   const check = (what: string, found: unknown, expected: unknown) => {
     const same = canonical(found) === canonical(expected);

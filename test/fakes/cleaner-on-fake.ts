@@ -70,6 +70,8 @@ export interface CleanerOnFake {
   aws: FakeAws;
   clock: { now: number };
   handler: ReturnType<typeof createHandler>;
+  /** The handler's clock and sleep (a sleep waits for the next fake query to settle). */
+  timing: Timing;
   /** Error log lines of the handler: message and fields. */
   errors: Array<{ message: string; fields: unknown }>;
   /** The EMF blobs the handler published, one per invocation with metrics. */
@@ -186,6 +188,7 @@ export function cleanerOnFake(options: CleanerOptions = {}): CleanerOnFake {
     aws,
     clock,
     handler,
+    timing,
     errors,
     published,
     deadLetters,

@@ -139,6 +139,10 @@ test('table mode shows 100 rows and counts the rest; --limit and --all change th
   t.is(csv.stdout.split('\n').length, 1 + 5000 + 1);
   const csvLimited = await procureflow(['query', sql, '--lake', lake, '--format', 'csv', '--limit', '2']);
   t.is(csvLimited.stdout, 'n\n0\n1\n');
+
+  // Past 100 000 rows beyond the cap a table stops counting, so memory stays bounded.
+  const huge = await procureflow(['query', 'SELECT i AS n FROM range(300000) t(i)', '--lake', lake, '--limit', '1']);
+  t.regex(huge.stdout, /\n… more than 100,000 more rows \(--limit N or --all to see more\)\n$/);
 });
 
 test('SHOW TABLES and DESCRIBE work in query; tables and describe list the lake', async (t) => {

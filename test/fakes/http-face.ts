@@ -137,6 +137,10 @@ export async function startHttpFace(aws: FakeAws): Promise<HttpFace> {
       }
     })();
   });
+  // Node closes an idle keep-alive socket after 5 s; while the fake Athena holds the event loop
+  // on a large file, the client's next request on such a socket then meets ECONNRESET, which
+  // AWS's endpoints would not cause. Keep idle sockets as long as a statement may take.
+  server.keepAliveTimeout = 120_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {

@@ -1,12 +1,14 @@
-// The `procureflow` command: demo, generate, ingest, query, seed, smoke.
+// The `procureflow` command: demo, describe, generate, ingest, query, repair, seed, smoke, tables.
 import { Command } from 'commander';
 import { registerDemoCommand } from './commands/demo.ts';
+import { registerDescribeCommand } from './commands/describe.ts';
 import { registerGenerateCommand } from './commands/generate.ts';
 import { registerIngestCommand } from './commands/ingest.ts';
 import { registerQueryCommand } from './commands/query.ts';
 import { registerRepairCommand } from './commands/repair.ts';
 import { registerSeedCommand } from './commands/seed.ts';
 import { registerSmokeCommand } from './commands/smoke.ts';
+import { registerTablesCommand } from './commands/tables.ts';
 
 const program = new Command()
   .name('procureflow')
@@ -20,6 +22,8 @@ registerQueryCommand(program);
 registerRepairCommand(program);
 registerSeedCommand(program);
 registerSmokeCommand(program);
+registerTablesCommand(program);
+registerDescribeCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -19,11 +19,13 @@ import { GlueClient } from '@aws-sdk/client-glue';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { LandingPorts } from '../core/handle-landings.ts';
 import type { PipelineLog } from '../core/pipeline-log.ts';
-import { loadPipelineSql, type PipelineSql } from '../core/pipeline-sql.ts';
+import { DEFAULT_SQL_DIR, loadPipelineSql, type PipelineSql } from '../core/pipeline-sql.ts';
+import { DEFAULT_ZIP_LIMITS } from '../core/zip-landing.ts';
+import { tmpdir } from 'node:os';
 import { AthenaEngine } from './athena-engine.ts';
 import type { Timing } from './backoff.ts';
 import { GlueCatalog } from './glue-catalog.ts';
-import type { LambdaSettings } from './lambda-settings.ts';
+import { DEFAULT_LAMBDA_ZIP_MAX_TOTAL_BYTES, DEFAULT_LANDING_MAX_BYTES, type LambdaSettings } from './lambda-settings.ts';
 import { LongLineRepairEngine } from './long-line-engine.ts';
 import { S3ObjectStore } from './s3-object-store.ts';
 
@@ -96,5 +98,31 @@ export async function openAwsLake(settings: LambdaSettings, clients: AwsClients,
         processUnpackedMembers: false,
       };
     },
+  };
+}
+
+/** A deployed stack as an operator's CLI finds it (`pulumi stack output --json`, or flags). */
+export interface StackTarget {
+  buckets: { bronze: string; silver: string; gold: string };
+  bronzePrefix: string;
+  database: string;
+  /** The pipeline workgroup: a reprocess runs the cleaner's statements there. */
+  workGroup: string;
+}
+
+/**
+ * The settings of the same adapters for the batch operations run from an operator's machine
+ * (batch-operations.ts): the stack's names, the repository's SQL, the cleaner's default limits.
+ */
+export function operatorSettings(target: StackTarget, sqlDir = DEFAULT_SQL_DIR): LambdaSettings {
+  return {
+    buckets: { ...target.buckets },
+    bronzePrefix: target.bronzePrefix,
+    database: target.database,
+    workGroup: target.workGroup,
+    sqlDir,
+    zipLimits: { ...DEFAULT_ZIP_LIMITS, maxTotalBytes: DEFAULT_LAMBDA_ZIP_MAX_TOTAL_BYTES },
+    landingMaxBytes: DEFAULT_LANDING_MAX_BYTES,
+    workDir: tmpdir(),
   };
 }

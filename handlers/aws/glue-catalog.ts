@@ -16,12 +16,15 @@
 //
 // Partitions are the commit: a batch's partition of a lake table is registered with the lake
 // table's own storage descriptor (Parquet, Snappy) pointing at the batch's location.
-// Glue actions called: CreateTable, DeleteTable, GetTable, CreatePartition, GetPartition.
+// Glue actions called: CreateTable, DeleteTable, GetTable, CreatePartition, GetPartition; and
+// by the batch operations (batch-operations.ts, an operator's CLI): GetPartitions, DeletePartition.
 import {
   CreatePartitionCommand,
   CreateTableCommand,
+  DeletePartitionCommand,
   DeleteTableCommand,
   GetPartitionCommand,
+  GetPartitionsCommand,
   GetTableCommand,
   type GlueClient,
   type PartitionInput,
@@ -30,7 +33,7 @@ import {
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { cutLongLines } from './long-line-cut.ts';
-import type { Catalog, LakeTable, ObjectRef, ObjectStore } from '../core/ports.ts';
+import type { Catalog, CommittedBatchRecord, LakeTable, ObjectRef, ObjectStore } from '../core/ports.ts';
 import { identifier } from '../core/sql-template.ts';
 import { LANDED_COPY_PREFIX, LANDED_MANIFEST_PREFIX } from '../core/lake-prefixes.ts';
 import { TABLE_LAYER } from '../core/tables.ts';
@@ -210,6 +213,50 @@ export class GlueCatalog implements Catalog {
   /** The FIFO queue's single message group already makes the cleaner the only gold writer. */
   async withGoldTurn<T>(run: () => Promise<T>): Promise<T> {
     return run();
+  }
+
+  /**
+   * Every gold partition (a commit) with its parameters, through GetPartitions, page by page
+   * (NextToken: "A continuation token, if the returned list of partitions does not include the
+   * last one", GetPartitions in the Glue API reference). Athena's SQL cannot read partition
+   * parameters, so this listing is how the figures reach an operator. Sorted by creation time.
+   */
+  async listCommitted(): Promise<CommittedBatchRecord[]> {
+    const records: Array<CommittedBatchRecord & { created: number }> = [];
+    let nextToken: string | undefined;
+    do {
+      const out = await this.options.client.send(
+        new GetPartitionsCommand({ DatabaseName: this.database, TableName: 'cleaned_transactions', ...(nextToken ? { NextToken: nextToken } : {}) }),
+      );
+      for (const partition of out.Partitions ?? []) {
+        const batchId = partition.Values?.[0];
+        if (!batchId) continue;
+        const created = partition.CreationTime;
+        records.push({ batchId, parameters: { ...(partition.Parameters ?? {}) }, committedAt: created?.toISOString(), created: created?.getTime() ?? 0 });
+      }
+      nextToken = out.NextToken;
+    } while (nextToken);
+    return records.sort((a, b) => a.created - b.created || (a.batchId < b.batchId ? -1 : 1)).map(({ created: _created, ...record }) => record);
+  }
+
+  /**
+   * Deletes the batch's partitions, gold first: gold is the commit, so once it is gone readers
+   * and re-deliveries see the batch as not committed, and a crash before silver and rejects are
+   * deleted leaves only partitions a second drop removes. A missing partition is skipped
+   * (DeletePartition answers EntityNotFoundException, Glue API reference "Errors").
+   */
+  async dropBatch(batchId: string, _reason: string): Promise<boolean> {
+    identifier(batchId);
+    let found = false;
+    for (const table of ['cleaned_transactions', 'raw_transactions', 'rejected_transactions'] as LakeTable[]) {
+      try {
+        await this.options.client.send(new DeletePartitionCommand({ DatabaseName: this.database, TableName: table, PartitionValues: [batchId] }));
+        found = true;
+      } catch (error) {
+        if (!isNotFound(error)) throw error;
+      }
+    }
+    return found;
   }
 
   async registerPartition(table: LakeTable, batchId: string, parameters: Record<string, string> = {}): Promise<void> {

@@ -53,6 +53,24 @@ export interface Catalog {
    * message group already gives one writer at a time, so it just runs.
    */
   withGoldTurn<T>(run: () => Promise<T>): Promise<T>;
+  /** Every committed batch with its commit parameters, in commit order (batch-operations.ts). */
+  listCommitted(): Promise<CommittedBatchRecord[]>;
+  /**
+   * Takes a batch out of the lake's tables (metadata only; its files are cleared by the caller).
+   * Locally one `drop` entry in the commit log hides silver, rejects and gold at once; on Glue
+   * the gold partition (the commit) goes first, then silver and rejects. Returns false when
+   * nothing of the batch was registered.
+   */
+  dropBatch(batchId: string, reason: string): Promise<boolean>;
+}
+
+/** A committed batch as the catalog records it. */
+export interface CommittedBatchRecord {
+  batchId: string;
+  /** The commit's parameters: the figures (batch-figures.ts) under `procureflow_figures`. */
+  parameters: Record<string, string>;
+  /** When the commit was made (ISO 8601), where the catalog knows it. */
+  committedAt: string | undefined;
 }
 
 export interface StepContext {

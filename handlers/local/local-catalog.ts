@@ -5,7 +5,8 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { figuresFromParameters } from '../core/batch-figures.ts';
-import type { Catalog, LakeTable, ObjectRef } from '../core/ports.ts';
+import { batchRow } from '../core/batch-operations.ts';
+import type { Catalog, CommittedBatchRecord, LakeTable, ObjectRef } from '../core/ports.ts';
 import { identifier, literal, renderValue } from '../core/sql-template.ts';
 import { type Column, LAKE_TABLES, TABLE_COLUMNS } from '../core/tables.ts';
 import {
@@ -20,6 +21,7 @@ import {
   type LogState,
   writeFileAtomically,
 } from './commit-log.ts';
+import { batchesViewSelect } from './batches-view.ts';
 import { PART_FILE } from './duckdb-engine.ts';
 import type { DuckDbSession } from './duckdb-session.ts';
 import { type HeldLock, LOCK_STALE_MS, takeLakeLock } from './lake-lock.ts';
@@ -35,6 +37,9 @@ export const DUCKDB_TYPES: Record<Column['type'], string> = {
   date: 'DATE',
   'decimal(12,2)': 'DECIMAL(12,2)',
 };
+
+/** The commit parameter holding when the batch was committed (ISO 8601, UTC). */
+export const COMMITTED_AT = 'procureflow_committed_at';
 
 /** The work table the core registers a batch's landed file as (see processBatch). */
 const landedWorkTable = (batchId: string) => `bronze_${batchId}`;
@@ -135,7 +140,8 @@ export class LocalCatalog implements Catalog {
       const lost = this.turn.lost();
       if (lost) throw new Error(`batch ${batchId}: the lake lock was lost before the commit (${lost.message}); nothing committed, ingest the file again`);
       const version = this.state.version + 1;
-      const entry = { kind: 'commit' as const, batchId, parameters };
+      // The commit time rides in the parameters, so the log's entry format stays as it is.
+      const entry = { kind: 'commit' as const, batchId, parameters: { ...parameters, [COMMITTED_AT]: new Date().toISOString() } };
       let written: LogEntry;
       try {
         written = await this.log.append(entry, version, this.options.faults);
@@ -177,6 +183,38 @@ export class LocalCatalog implements Catalog {
       this.turn = undefined;
       await lock.release();
     }
+  }
+
+  async listCommitted(): Promise<CommittedBatchRecord[]> {
+    await this.refresh();
+    return this.committed().map((batch) => ({ batchId: batch.batchId, parameters: batch.parameters, committedAt: batch.parameters[COMMITTED_AT] }));
+  }
+
+  /**
+   * A `drop` entry in the commit log, under the lake lock: silver, rejects and gold of the batch
+   * disappear from the views together. Its folders are removed by the caller (and by repair,
+   * which removes folders no commit names, should the caller crash first).
+   */
+  async dropBatch(batchId: string, reason: string): Promise<boolean> {
+    identifier(batchId);
+    return this.withGoldTurn(async () => {
+      for (;;) {
+        if (!this.state.batches.has(batchId)) return false;
+        let written: LogEntry;
+        try {
+          written = await this.log.append({ kind: 'drop', batchId, reason }, this.state.version + 1, this.options.faults);
+        } catch (error) {
+          if (!(error instanceof CommitConflictError)) throw error;
+          await this.refresh();
+          continue;
+        }
+        applyEntry(this.state, written);
+        for (const table of LAKE_TABLES) this.seenFiles.delete(this.partFile(table, batchId));
+        await this.refreshViews();
+        if (written.version % CHECKPOINT_EVERY === 0) await this.log.writeCheckpoint(this.state);
+        return true;
+      }
+    });
   }
 
   /** Committed batches, in commit order. */
@@ -248,6 +286,9 @@ export class LocalCatalog implements Catalog {
       parts.push(...missing.filter(Boolean));
       await this.session.run(`CREATE OR REPLACE VIEW ${this.tableName(table)} AS ${parts.join('\nUNION ALL ')}`);
     }
+    // `batches`: each committed batch's figures as columns (batch-operations.ts).
+    const rows = batches.map((batch) => batchRow(batch.batchId, batch.parameters, batch.parameters[COMMITTED_AT]));
+    await this.session.run(`CREATE OR REPLACE VIEW ${this.database}.batches AS ${batchesViewSelect(rows)}`);
   }
 
   private damagedBranch(table: LakeTable, batch: CommittedBatch, file: string): string {

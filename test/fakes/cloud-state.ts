@@ -37,6 +37,8 @@ export interface GluePartition {
   Values: string[];
   StorageDescriptor: GlueStorage;
   Parameters: Record<string, string>;
+  /** Set by Glue when the partition is created (Partition.CreationTime). */
+  CreationTime?: Date;
 }
 
 export interface WorkGroup {

@@ -118,6 +118,32 @@ export class FakeGlue {
     return { Partitions, UnprocessedKeys };
   }
 
+  /**
+   * GetPartitions, paged: NextToken while more remain ("A continuation token, if the returned
+   * list of partitions does not include the last one", GetPartitions in the Glue API reference,
+   * https://docs.aws.amazon.com/glue/latest/webapi/API_GetPartitions.html). Glue promises no page
+   * size, so without MaxResults the fake answers two partitions a page: a caller that ignores
+   * NextToken loses batches here as it would on a large table. No order is promised either; the
+   * fake answers in creation order.
+   */
+  getPartitions(input: { DatabaseName?: string; TableName?: string; NextToken?: string; MaxResults?: number }) {
+    this.state.calls.push(`Glue.GetPartitions ${input.TableName ?? ''}`);
+    const max = input.MaxResults ?? 2;
+    const all = [...this.entry(input.DatabaseName, input.TableName).partitions.values()];
+    const start = input.NextToken ? Number(input.NextToken) : 0;
+    const page = all.slice(start, start + max).map((partition) => structuredClone(partition));
+    return { Partitions: page, ...(start + max < all.length ? { NextToken: String(start + max) } : {}) };
+  }
+
+  /** DeletePartition; a missing partition (or table) is EntityNotFoundException (DeletePartition, "Errors"). */
+  deletePartition(input: { DatabaseName?: string; TableName?: string; PartitionValues?: string[] }): Record<string, never> {
+    const values = input.PartitionValues ?? [];
+    this.state.calls.push(`Glue.DeletePartition ${input.TableName ?? ''} ${values.join('/')}`);
+    const partitions = this.entry(input.DatabaseName, input.TableName).partitions;
+    if (!partitions.delete(JSON.stringify(values))) throw new EntityNotFoundException({ message: 'Cannot find partition.', $metadata });
+    return {};
+  }
+
   private addPartition(databaseName: string | undefined, tableName: string | undefined, input: PartitionInputLike): void {
     const entry = this.entry(databaseName, tableName);
     const values = input.Values ?? [];
@@ -131,6 +157,7 @@ export class FakeGlue {
       Values: [...values],
       StorageDescriptor: { ...entry.table.StorageDescriptor, ...sd, Location: sd.Location ?? '', Columns: sd.Columns ? columns(sd.Columns) : entry.table.StorageDescriptor.Columns },
       Parameters: { ...(input.Parameters ?? {}) },
+      CreationTime: new Date(this.state.settings.now()),
     });
   }
 }

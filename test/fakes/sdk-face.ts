@@ -6,8 +6,10 @@ import {
   BatchGetPartitionCommand,
   CreatePartitionCommand,
   CreateTableCommand,
+  DeletePartitionCommand,
   DeleteTableCommand,
   GetPartitionCommand,
+  GetPartitionsCommand,
   GetTableCommand,
   GlueClient,
 } from '@aws-sdk/client-glue';
@@ -58,6 +60,8 @@ export function sdkClients(fakes: { s3: FakeS3; glue: FakeGlue; athena: FakeAthe
   mg.on(BatchCreatePartitionCommand).callsFake((input) => fakes.glue.batchCreatePartition(input));
   mg.on(GetPartitionCommand).callsFake((input) => fakes.glue.getPartition(input));
   mg.on(BatchGetPartitionCommand).callsFake((input) => fakes.glue.batchGetPartition(input));
+  mg.on(GetPartitionsCommand).callsFake((input) => fakes.glue.getPartitions(input));
+  mg.on(DeletePartitionCommand).callsFake((input) => fakes.glue.deletePartition(input));
   ma.on(StartQueryExecutionCommand).callsFake((input) => fakes.athena.startQueryExecution(input));
   ma.on(GetQueryExecutionCommand).callsFake((input) => fakes.athena.getQueryExecution(input));
   ma.on(GetQueryResultsCommand).callsFake((input) => fakes.athena.getQueryResults(input));

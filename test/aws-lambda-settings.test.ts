@@ -2,7 +2,9 @@
 import test from 'ava';
 import { DEFAULT_LAMBDA_ZIP_MAX_TOTAL_BYTES, DEFAULT_LANDING_MAX_BYTES, readLambdaSettings } from '../handlers/aws/lambda-settings.ts';
 import { objectCreatedEventBridge, readSqsBody } from '../handlers/aws/sqs-landings.ts';
-import { DEFAULT_ZIP_LIMITS } from '../handlers/core/zip-landing.ts';
+import { DEFAULT_ZIP_LIMITS } from '../handlers/core/zip-limits.ts';
+import { cleanerEnvironment } from '../components/cleaner.ts';
+import { readStackConfig } from '../components/stack-config.ts';
 
 const ENV = {
   BRONZE_BUCKET: 'pf-bronze',
@@ -49,6 +51,44 @@ test('settings: every required variable is named when missing, bad values are re
   t.throws(() => readLambdaSettings({ ...ENV, GLUE_DATABASE: 'db; drop' }), { message: /GLUE_DATABASE is not a valid database name/ });
   t.throws(() => readLambdaSettings({ ...ENV, BRONZE_BUCKET: 'Not_A_Bucket' }), { message: /BRONZE_BUCKET is not a bucket name/ });
   t.throws(() => readLambdaSettings({ ...ENV, ZIP_MAX_RATIO: '-1' }), { message: /ZIP_MAX_RATIO must be a positive number/ });
+});
+
+test('settings round trip: the Lambda reads back exactly the stack config values the component writes into its environment', (t) => {
+  // Non-default values everywhere, so that a variable the Lambda ignored (and replaced by its own
+  // default) or read under another name fails here.
+  const config = readStackConfig(
+    (key) =>
+      ({
+        namePrefix: 'pf-rt',
+        databaseName: 'pf_rt_db',
+        bronzePrefix: 'drop/zone/',
+        landingMaxBytes: String(3 * 1024 ** 3),
+        athenaBytesScannedCutoff: String(12 * 1024 ** 3),
+        zipMaxTotalBytes: '123456789',
+        zipMaxRatio: '77',
+      })[key],
+    'procureflow',
+    'rt',
+  );
+  const names = { bronzeBucket: 'pf-rt-bronze-123456789012', silverBucket: 'pf-rt-silver-123456789012', goldBucket: 'pf-rt-gold-123456789012', pipelineWorkgroupName: 'pf-rt-pipeline' };
+  const env = cleanerEnvironment({
+    ...names,
+    databaseName: config.databaseName,
+    bronzePrefix: config.bronzePrefix,
+    zipMaxTotalBytes: config.zipMaxTotalBytes,
+    zipMaxRatio: config.zipMaxRatio,
+    landingMaxBytes: config.landingMaxBytes,
+  });
+  t.deepEqual(readLambdaSettings(env), {
+    buckets: { bronze: names.bronzeBucket, silver: names.silverBucket, gold: names.goldBucket },
+    bronzePrefix: 'drop/zone/',
+    database: 'pf_rt_db',
+    workGroup: 'pf-rt-pipeline',
+    sqlDir: '/var/task/sql',
+    zipLimits: { ...DEFAULT_ZIP_LIMITS, maxTotalBytes: 123456789, maxRatio: 77 },
+    landingMaxBytes: 3 * 1024 ** 3,
+    workDir: '/tmp',
+  });
 });
 
 const scope = { bucket: 'pf-bronze', prefix: 'landing/' };

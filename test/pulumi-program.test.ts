@@ -3,11 +3,14 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import test from 'ava';
 import { LANDINGS_REFUSED_METRIC } from '../components/cleaner.ts';
+import { readStackConfig } from '../components/stack-config.ts';
 import { CLEANER_ENV } from '../handlers/aws/cleaner-environment.ts';
+import { readLambdaSettings } from '../handlers/aws/lambda-settings.ts';
+import { DEFAULT_ZIP_LIMITS } from '../handlers/core/zip-limits.ts';
 import { ACCOUNT, REGION, calls, installMocks, qualifiedName, registeredUrns, settled, valueOf, type Registration } from './pulumi-helpers/mocks.ts';
 
 // Mocks and config first: the program reads both when it is imported.
-const registrations = installMocks('dev', {
+const DEV_CONFIG: Record<string, string> = {
   'aws:region': REGION,
   'procureflow:namePrefix': 'procureflow-dev',
   'procureflow:databaseName': 'procureflow_db',
@@ -15,9 +18,10 @@ const registrations = installMocks('dev', {
   'procureflow:lambdaTimeoutSeconds': '900',
   'procureflow:athenaBytesScannedCutoff': '17179869184',
   'procureflow:forceDestroy': 'true',
-});
+};
+const registrations = installMocks('dev', DEV_CONFIG);
 const program = await import('../index.ts');
-await settled(registrations);
+await settled();
 
 const analyticsFiles = readdirSync(new URL('../sql/analytics/', import.meta.url)).filter((file) => file.endsWith('.sql')).sort();
 
@@ -310,6 +314,21 @@ test('the role policy is exactly the cleaner statements, each naming its resourc
   ]);
   t.is(role.managedPolicyArns, undefined, 'no managed policy');
   t.is(registrations.filter((registration) => registration.type.startsWith('aws:iam/')).length, 2, 'one role, one inline policy');
+});
+
+test('the Lambda reads back, from the environment the stack gives it, exactly the stack config values', (t) => {
+  const config = readStackConfig((key) => DEV_CONFIG[`procureflow:${key}`], 'procureflow', 'dev');
+  const variables = (resource('aws:lambda/function:Function', 'cleaner-function').environment as { variables: Record<string, string> }).variables;
+  t.deepEqual(readLambdaSettings(variables), {
+    buckets: { bronze: bucketOf('bronze'), silver: bucketOf('silver'), gold: bucketOf('gold') },
+    bronzePrefix: config.bronzePrefix,
+    database: config.databaseName,
+    workGroup: `${config.namePrefix}-pipeline`,
+    sqlDir: '/var/task/sql',
+    zipLimits: { ...DEFAULT_ZIP_LIMITS, maxTotalBytes: config.zipMaxTotalBytes, maxRatio: config.zipMaxRatio },
+    landingMaxBytes: config.landingMaxBytes,
+    workDir: '/tmp',
+  });
 });
 
 test('the Lambda runs the image with bounded memory, no reserved concurrency and its environment', async (t) => {

@@ -7,7 +7,7 @@
 // Anything bigger is refused once, never retried.
 import path from 'node:path';
 import { identifier } from '../core/sql-template.ts';
-import { DEFAULT_ZIP_LIMITS, type ZipLimits } from '../core/zip-landing.ts';
+import { DEFAULT_ZIP_LIMITS, type ZipLimits } from '../core/zip-limits.ts';
 import { CLEANER_ENV } from './cleaner-environment.ts';
 
 const GiB = 1024 ** 3;

@@ -33,7 +33,7 @@ test('a plain node process with the project nodeargs loads index.ts under Pulumi
     `const { installMocks, settled, registeredUrns, qualifiedName } = await import(${JSON.stringify(path.join(REPO_ROOT, 'test/pulumi-helpers/mocks.ts'))});`,
     `const registrations = installMocks('dev', { 'aws:region': 'us-east-1', 'procureflow:namePrefix': 'procureflow-dev', 'procureflow:databaseName': 'procureflow_db' });`,
     `await import(${JSON.stringify(path.join(REPO_ROOT, 'index.ts'))});`,
-    'await settled(registrations);',
+    'await settled();',
     `console.log(JSON.stringify(registeredUrns().map(qualifiedName).filter((name) => !name.includes('$')).sort()));`,
   ].join('\n');
   const { stdout } = await run(process.execPath, [...nodeargs, '--input-type=module', '--eval', script], {

@@ -7,7 +7,7 @@ import { ACCOUNT, REGION, installMocks, settled, valueOf } from './pulumi-helper
 
 const registrations = installMocks('prod', { 'aws:region': REGION, 'procureflow:alarmEmail': 'ops@example.com', 'procureflow:batchSize': '10' });
 const program = await import('../index.ts');
-await settled(registrations);
+await settled();
 
 /** A `procureflow:<key>` value of the dev stack file. */
 function devStackValue(key: string): string {

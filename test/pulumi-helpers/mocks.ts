@@ -84,18 +84,18 @@ export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
   return new Promise((resolve) => output.apply(resolve));
 }
 
-/** Waits until no registration arrived for a few turns of the event loop. */
-export async function settled(registrations: Registration[]): Promise<void> {
-  let quiet = 0;
-  let seen = -1;
-  while (quiet < 5) {
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    if (registrations.length === seen) quiet += 1;
-    else {
-      quiet = 0;
-      seen = registrations.length;
-    }
-  }
+/**
+ * Waits until the program's registrations are done, not for time. Every resource constructor,
+ * `registerOutputs` and provider-function call takes an RPC keep-alive synchronously, before it
+ * awaits anything (@pulumi/pulumi runtime/resource.js `registerResource`, runtime/invoke.js), and
+ * `waitForRPCs` resolves once that queue has drained and stayed drained: the wait Pulumi's own
+ * `runtime.disconnect()` and provider server use. It is exported at runtime but marked @internal,
+ * so its typings are stripped; if a Pulumi upgrade removes it, this throws instead of sleeping.
+ */
+export async function settled(): Promise<void> {
+  const { waitForRPCs } = pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> };
+  if (typeof waitForRPCs !== 'function') throw new Error('@pulumi/pulumi no longer exports runtime.waitForRPCs: find its replacement');
+  await waitForRPCs();
 }
 
 /** The URN of every resource the mock monitor registered (URNs carry the parent chain of types). */

@@ -12,6 +12,7 @@ const MEASURED_SECONDS: Record<IngestPhase, number> = {
   land: 1.9,
   register_landed_file: 2.7,
   silver: 24.9,
+  id_range: 0.1,
   rejects: 0.5,
   gold: 9.0,
   figures: 0.1,

@@ -36,8 +36,13 @@ async function statementsFor(key: string): Promise<Array<{ step: string; sql: st
   const location = (bucket: string, table: string) => `s3://${bucket}/${table}/batch_id=${batchId}/`;
   const silver = fillTemplate(sql.silver, { source_table: identifier(work.source), source_file: literal(`${ref.bucket}/${ref.key}`), header: literal(HEADER_LINE) }, 'silver.sql');
   const rejects = fillTemplate(sql.rejects, { silver_batch: identifier(work.silver) }, 'rejects.sql');
-  const gold = fillTemplate(sql.gold, { silver_batch: identifier(work.silver), gold_table: identifier(`${DB}.cleaned_transactions`), batch_id: literal(batchId) }, 'gold.sql');
-  const figures = figureQueries({ silverStage: work.silver, goldStage: work.gold, rejectsStage: work.rejects, goldTable: `${DB}.cleaned_transactions`, batchId });
+  const idRange = { min: "TXN-0001 O'Brien", max: 'TXN-9999' };
+  const gold = fillTemplate(
+    sql.gold,
+    { silver_batch: identifier(work.silver), gold_table: identifier(`${DB}.cleaned_transactions`), batch_id: literal(batchId), min_id: literal(idRange.min), max_id: literal(idRange.max) },
+    'gold.sql',
+  );
+  const figures = figureQueries({ silverStage: work.silver, goldStage: work.gold, rejectsStage: work.rejects, goldTable: `${DB}.cleaned_transactions`, batchId, idRange });
   return [
     { step: 'silver', sql: ctasStatement(`${DB}.${work.silver}`, silver, location('pf-silver', 'raw_transactions')) },
     { step: 'rejects', sql: ctasStatement(`${DB}.${work.rejects}`, rejects, location('pf-gold', 'rejected_transactions')) },

@@ -1,4 +1,5 @@
 // What a batch did, as recorded on its commit, logged and counted; and the queries that count it.
+import type { IdRange } from './id-range.ts';
 import { identifier, literal, renderValue } from './sql-template.ts';
 
 export interface BatchFigures {
@@ -20,6 +21,12 @@ export interface BatchFigures {
   bytesIn: number;
   bytesOut: { silver: number; gold: number; rejects: number };
   seconds: number;
+  /**
+   * The smallest and greatest transaction_id loaded into gold by this batch; null when it loaded
+   * none. The local catalog reads only the gold of batches whose range overlaps a new batch's ids.
+   * Absent on batches committed before it was recorded: they are read for every batch.
+   */
+  goldIds?: IdRange | null;
 }
 
 /** The work tables and names a batch's figures are counted from. */
@@ -30,6 +37,8 @@ export interface FigureSources {
   /** The lake's gold table, schema-qualified. */
   goldTable: string;
   batchId: string;
+  /** The range of the batch's valid ids: only gold rows in it can be duplicates. */
+  idRange: IdRange;
 }
 
 /**
@@ -43,13 +52,17 @@ export function figureQueries(sources: FigureSources) {
   const rejects = renderValue(identifier(sources.rejectsStage));
   const goldTable = renderValue(identifier(sources.goldTable));
   const batchId = renderValue(literal(sources.batchId));
+  const minId = renderValue(literal(sources.idRange.min));
+  const maxId = renderValue(literal(sources.idRange.max));
   return {
     lines: `SELECT count(*) AS lines FROM ${silver}`,
-    loaded: `SELECT count(*) AS loaded FROM ${gold}`,
+    // The loaded ids' range is recorded with the commit (BatchFigures.goldIds).
+    loaded: `SELECT count(*) AS loaded, min(transaction_id) AS min_id, max(transaction_id) AS max_id FROM ${gold}`,
     duplicatesInBatch: `SELECT count(*) - count(DISTINCT transaction_id) AS duplicates FROM ${silver} WHERE reject_reason IS NULL`,
     duplicatesInGold:
       `SELECT count(DISTINCT transaction_id) AS duplicates FROM ${silver} WHERE reject_reason IS NULL` +
-      ` AND transaction_id IN (SELECT transaction_id FROM ${goldTable} WHERE batch_id <> ${batchId})`,
+      ` AND transaction_id IN (SELECT transaction_id FROM ${goldTable} WHERE batch_id <> ${batchId}` +
+      ` AND transaction_id BETWEEN ${minId} AND ${maxId})`,
     rejectsByReason: `SELECT reason, count(*) AS n FROM ${rejects} GROUP BY reason`,
   };
 }

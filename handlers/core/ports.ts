@@ -1,6 +1,7 @@
 // The three ports of the pipeline core. The cloud (S3, Glue, Athena) and the local run
 // (filesystem, DuckDB) differ only in the adapters handed to the same core.
 import type { Readable } from 'node:stream';
+import type { IdRange } from './id-range.ts';
 
 /** An object in a bucket; locally the bucket is a folder of the lake. */
 export interface ObjectRef {
@@ -53,6 +54,14 @@ export interface Catalog {
    * message group already gives one writer at a time, so it just runs.
    */
   withGoldTurn<T>(run: () => Promise<T>): Promise<T>;
+  /**
+   * The gold relation that first-write-wins dedupe reads for a batch whose valid ids lie in
+   * `range` (id-range.ts): every committed gold row with an id in the range is in it. Glue: the
+   * gold table itself (Athena prunes row groups by the SQL's range predicate). Locally: a view over
+   * only the committed batches whose recorded gold range overlaps, since DuckDB would otherwise
+   * open every file to read its statistics.
+   */
+  goldTableFor(range: IdRange): Promise<string>;
   /** Every committed batch with its commit parameters, in commit order (batch-operations.ts). */
   listCommitted(): Promise<CommittedBatchRecord[]>;
   /**

@@ -4,6 +4,7 @@
 import { performance } from 'node:perf_hooks';
 import { batchIdFor } from './batch-identity.ts';
 import { type BatchFigures, balanceHolds, figureQueries, figuresFromParameters, figuresToParameters } from './batch-figures.ts';
+import { EMPTY_ID_RANGE, type IdRange, idRangeOf } from './id-range.ts';
 import type { Landing } from './landing-event.ts';
 import { PipelineStepError } from './pipeline-error.ts';
 import type { PipelineLog } from './pipeline-log.ts';
@@ -25,6 +26,7 @@ export interface BatchPorts {
 export const BATCH_STEPS = [
   'register_landed_file',
   'silver',
+  'id_range',
   'rejects',
   'gold',
   'figures',
@@ -85,6 +87,12 @@ export async function processBatch(landing: Landing, ports: BatchPorts): Promise
     source_file: literal(sourceFile),
     header: literal(HEADER_LINE),
   });
+  // The batch's valid ids bound the gold that first write wins must read (id-range.ts).
+  const idRange: IdRange = await step('id_range', async () =>
+    idRangeOf(
+      (await engine.query(`SELECT min(transaction_id) AS min_id, max(transaction_id) AS max_id FROM ${work.silver} WHERE reject_reason IS NULL`, context('id_range')))[0],
+    ) ?? EMPTY_ID_RANGE,
+  );
   await materialize('rejects', 'rejected_transactions', work.rejects, sql.rejects, {
     silver_batch: identifier(work.silver),
   });
@@ -94,10 +102,13 @@ export async function processBatch(landing: Landing, ports: BatchPorts): Promise
   const outcome = await catalog.withGoldTurn(async (): Promise<BatchResult> => {
     const committedMeanwhile = await alreadyCommitted();
     if (committedMeanwhile) return committedMeanwhile;
+    const goldTable = await step('gold', () => catalog.goldTableFor(idRange));
     await materialize('gold', 'cleaned_transactions', work.gold, sql.gold, {
       silver_batch: identifier(work.silver),
-      gold_table: identifier(catalog.tableName('cleaned_transactions')),
+      gold_table: identifier(goldTable),
       batch_id: literal(batchId),
+      min_id: literal(idRange.min),
+      max_id: literal(idRange.max),
     });
 
     const figures = await step('figures', async () => {
@@ -105,14 +116,15 @@ export async function processBatch(landing: Landing, ports: BatchPorts): Promise
         silverStage: work.silver,
         goldStage: work.gold,
         rejectsStage: work.rejects,
-        goldTable: catalog.tableName('cleaned_transactions'),
+        goldTable,
         batchId,
+        idRange,
       });
       const count = async (sql: string, column: string) =>
         Number((await engine.query(sql, context('figures')))[0]?.[column] ?? Number.NaN);
-      const [lines, loaded, duplicatesInBatch, duplicatesInGold, reasons, silverBytes, goldBytes, rejectBytes] = await Promise.all([
+      const [lines, loadedRow, duplicatesInBatch, duplicatesInGold, reasons, silverBytes, goldBytes, rejectBytes] = await Promise.all([
         count(queries.lines, 'lines'),
-        count(queries.loaded, 'loaded'),
+        engine.query(queries.loaded, context('figures')).then((rows) => rows[0]),
         count(queries.duplicatesInBatch, 'duplicates'),
         count(queries.duplicatesInGold, 'duplicates'),
         engine.query(queries.rejectsByReason, context('figures')),
@@ -125,7 +137,7 @@ export async function processBatch(landing: Landing, ports: BatchPorts): Promise
         batchId,
         sourceFile,
         lines,
-        loaded,
+        loaded: Number(loadedRow?.loaded ?? Number.NaN),
         duplicates: duplicatesInBatch + duplicatesInGold,
         duplicatesInBatch,
         duplicatesInGold,
@@ -134,6 +146,7 @@ export async function processBatch(landing: Landing, ports: BatchPorts): Promise
         bytesIn: info.size,
         bytesOut: { silver: silverBytes, gold: goldBytes, rejects: rejectBytes },
         seconds: 0,
+        goldIds: idRangeOf(loadedRow) ?? null,
       };
       // Each figure is counted on its own, so a wrong gold or a lost line shows here.
       if (!balanceHolds(result)) throw new Error(`the batch does not balance: ${JSON.stringify(result)}`);

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { figuresFromParameters } from '../core/batch-figures.ts';
 import { batchRow } from '../core/batch-operations.ts';
 import type { Catalog, CommittedBatchRecord, LakeTable, ObjectRef } from '../core/ports.ts';
+import { type IdRange, rangesOverlap } from '../core/id-range.ts';
 import { identifier, literal, renderValue } from '../core/sql-template.ts';
 import { type Column, LAKE_TABLES, TABLE_COLUMNS } from '../core/tables.ts';
 import {
@@ -54,6 +55,8 @@ export interface LocalCatalogOptions {
 
 export class LocalCatalog implements Catalog {
   private turn: HeldLock | undefined;
+  /** Views made by goldTableFor in this session (each gold turn gets its own name). */
+  private rangeViews = 0;
   /** Committed files found present (a file deleted later fails with DuckDB's own error until reopened). */
   private readonly seenFiles = new Set<string>();
   private readonly log: CommitLog;
@@ -217,6 +220,24 @@ export class LocalCatalog implements Catalog {
     });
   }
 
+  /**
+   * A view of the committed gold that can hold ids in `range`: only the batches whose recorded
+   * gold range (BatchFigures.goldIds) overlaps it, so the dedupe reads a bounded part of gold when
+   * ids grow with time (DuckDB would otherwise open every file for its statistics). A batch with
+   * no recorded range (committed before ranges were recorded) is always read; one that loaded no
+   * row never is. A damaged batch in the range fails the read, naming the batch and the fix.
+   */
+  async goldTableFor(range: IdRange): Promise<string> {
+    const name = `gold_for_range_${++this.rangeViews}`;
+    const overlapping = this.committed().filter((batch) => {
+      const ids = figuresFromParameters(batch.parameters)?.goldIds;
+      return ids === undefined || (ids !== null && rangesOverlap(ids, range));
+    });
+    const parts = await this.tableBranches('cleaned_transactions', overlapping, true);
+    await this.session.run(`CREATE OR REPLACE VIEW ${name} AS ${parts.join('\nUNION ALL ')}`);
+    return name;
+  }
+
   /** Committed batches, in commit order. */
   committed(): CommittedBatch[] {
     return [...this.state.batches.values()];
@@ -261,29 +282,7 @@ export class LocalCatalog implements Catalog {
   private async refreshViews(): Promise<void> {
     const batches = this.committed();
     for (const table of LAKE_TABLES) {
-      const present: string[] = [];
-      const missing: string[] = [];
-      await Promise.all(
-        batches.map(async (batch, i) => {
-          const file = this.partFile(table, batch.batchId);
-          // Each file is looked for once per catalog, so a commit's cost does not grow with the lake.
-          const found = this.seenFiles.has(file) || (await stat(file).catch(() => undefined))?.isFile();
-          if (found) {
-            this.seenFiles.add(file);
-            present[i] = file;
-          } else missing[i] = this.damagedBranch(table, batch, file);
-        }),
-      );
-      const columns = TABLE_COLUMNS[table].map((column) => `CAST(NULL AS ${DUCKDB_TYPES[column.type]}) AS ${column.name}`);
-      const parts = [`SELECT ${columns.join(', ')}, CAST(NULL AS VARCHAR) AS batch_id WHERE false`];
-      const files = present.filter(Boolean);
-      if (files.length > 0) {
-        // hive_partitioning reads batch_id from the `batch_id=<id>/` folder, as a string.
-        parts.push(
-          `SELECT * FROM read_parquet([${files.map((file) => renderValue(literal(file))).join(', ')}], hive_partitioning = true, hive_types_autocast = false)`,
-        );
-      }
-      parts.push(...missing.filter(Boolean));
+      const parts = await this.tableBranches(table, batches, false);
       await this.session.run(`CREATE OR REPLACE VIEW ${this.tableName(table)} AS ${parts.join('\nUNION ALL ')}`);
     }
     // `batches`: each committed batch's figures as columns (batch-operations.ts).
@@ -291,11 +290,48 @@ export class LocalCatalog implements Catalog {
     await this.session.run(`CREATE OR REPLACE VIEW ${this.database}.batches AS ${batchesViewSelect(rows)}`);
   }
 
-  private damagedBranch(table: LakeTable, batch: CommittedBatch, file: string): string {
+  /**
+   * The UNION ALL branches of a table over `batches`: one read of their Parquet files, and for
+   * each committed file that is missing a branch that raises an error naming the batch and the fix.
+   * `raiseOnId`: the error is raised by the branch's transaction_id (for the dedupe's view, whose
+   * reader filters on transaction_id; a NULL id would let the optimizer drop the branch unread).
+   */
+  private async tableBranches(table: LakeTable, batches: CommittedBatch[], raiseOnId: boolean): Promise<string[]> {
+    const present: string[] = [];
+    const missing: string[] = [];
+    await Promise.all(
+      batches.map(async (batch, i) => {
+        const file = this.partFile(table, batch.batchId);
+        // Each file is looked for once per catalog, so a commit's cost does not grow with the lake.
+        const found = this.seenFiles.has(file) || (await stat(file).catch(() => undefined))?.isFile();
+        if (found) {
+          this.seenFiles.add(file);
+          present[i] = file;
+        } else missing[i] = this.damagedBranch(table, batch, file, raiseOnId);
+      }),
+    );
+    const columns = TABLE_COLUMNS[table].map((column) => `CAST(NULL AS ${DUCKDB_TYPES[column.type]}) AS ${column.name}`);
+    const parts = [`SELECT ${columns.join(', ')}, CAST(NULL AS VARCHAR) AS batch_id WHERE false`];
+    const files = present.filter(Boolean);
+    if (files.length > 0) {
+      // hive_partitioning reads batch_id from the `batch_id=<id>/` folder, as a string.
+      parts.push(
+        `SELECT * FROM read_parquet([${files.map((file) => renderValue(literal(file))).join(', ')}], hive_partitioning = true, hive_types_autocast = false)`,
+      );
+    }
+    parts.push(...missing.filter(Boolean));
+    return parts;
+  }
+
+  private damagedBranch(table: LakeTable, batch: CommittedBatch, file: string, raiseOnId = false): string {
     const source = figuresFromParameters(batch.parameters)?.sourceFile ?? 'its landed file';
     const message = `batch ${batch.batchId} of ${table} is damaged: its committed file ${file} is missing; run \`procureflow repair --lake ${this.layout.root} --drop-damaged\`, then ingest ${source} again`;
     const columns = TABLE_COLUMNS[table].map((column) => `CAST(NULL AS ${DUCKDB_TYPES[column.type]}) AS ${column.name}`);
     // The batch_id literal lets a filter on other batches skip this branch.
+    if (raiseOnId) {
+      const [, ...rest] = columns;
+      return `SELECT CAST(error(${renderValue(literal(message))}) AS VARCHAR) AS transaction_id, ${rest.join(', ')}, ${renderValue(literal(batch.batchId))} AS batch_id FROM range(1)`;
+    }
     return `SELECT ${columns.join(', ')}, ${renderValue(literal(batch.batchId))} AS batch_id FROM range(1) WHERE error(${renderValue(literal(message))}) IS NULL`;
   }
 }

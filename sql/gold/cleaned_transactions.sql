@@ -4,8 +4,13 @@
 -- compare in byte order on both engines: Trino compares varchar as UTF-8 bytes, DuckDB as bytes
 -- under its default binary collation). Lines equal on every typed field give the same row.
 -- Across batches the first write wins, so ids already in gold (from any other batch) are not
--- loaded again.
--- Placeholders: {{silver_batch}} (this batch's silver rows), {{gold_table}}, {{batch_id}}.
+-- loaded again. Only gold rows whose id lies in this batch's range of valid ids can be such
+-- duplicates: `transaction_id BETWEEN {{min_id}} AND {{max_id}}` lets Athena skip every Parquet
+-- row group whose min/max statistics lie outside it (ids that grow with time leave old batches
+-- out), and the local catalog hands in a {{gold_table}} that holds only the committed batches whose
+-- recorded id range overlaps (Catalog.goldTableFor).
+-- Placeholders: {{silver_batch}} (this batch's silver rows), {{gold_table}}, {{batch_id}},
+-- {{min_id}} and {{max_id}} (the smallest and greatest valid transaction_id of the batch).
 -- Shape, for speed on both engines: only the few ids that repeat inside the batch are ranked
 -- (ranking every row sorts the whole batch), and the anti-joins are plain equi-joins (a
 -- correlated NOT EXISTS with an extra predicate makes DuckDB group the whole batch first).
@@ -62,6 +67,12 @@ SELECT
   CAST(w.transaction_ts AS DATE) AS transaction_date
 FROM winners AS w
 LEFT JOIN (
-  SELECT transaction_id FROM {{gold_table}} WHERE batch_id <> {{batch_id}}
+  -- The batch's ids already in gold: few, so the anti-join below builds a small table instead of
+  -- hashing every winner with all its columns (which spilled, and grew with gold).
+  SELECT DISTINCT transaction_id
+  FROM {{gold_table}}
+  WHERE batch_id <> {{batch_id}}
+    AND transaction_id BETWEEN {{min_id}} AND {{max_id}}
+    AND transaction_id IN (SELECT transaction_id FROM {{silver_batch}} WHERE reject_reason IS NULL)
 ) AS g ON g.transaction_id = w.transaction_id
 WHERE g.transaction_id IS NULL

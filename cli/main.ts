@@ -1,11 +1,14 @@
 // The `procureflow` command: demo, describe, generate, ingest, query, repair, seed, smoke, tables.
 import { Command } from 'commander';
+import { registerBatchesCommand } from './commands/batches.ts';
 import { registerDemoCommand } from './commands/demo.ts';
+import { registerDropCommand } from './commands/drop.ts';
 import { registerDescribeCommand } from './commands/describe.ts';
 import { registerGenerateCommand } from './commands/generate.ts';
 import { registerIngestCommand } from './commands/ingest.ts';
 import { registerQueryCommand } from './commands/query.ts';
 import { registerRepairCommand } from './commands/repair.ts';
+import { registerReprocessCommand } from './commands/reprocess.ts';
 import { registerSeedCommand } from './commands/seed.ts';
 import { registerSmokeCommand } from './commands/smoke.ts';
 import { registerTablesCommand } from './commands/tables.ts';
@@ -22,6 +25,9 @@ registerQueryCommand(program);
 registerRepairCommand(program);
 registerSeedCommand(program);
 registerSmokeCommand(program);
+registerBatchesCommand(program);
+registerDropCommand(program);
+registerReprocessCommand(program);
 registerTablesCommand(program);
 registerDescribeCommand(program);
 

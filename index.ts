@@ -6,19 +6,29 @@
 // stacks never share a bucket, queue, function or workgroup. Bucket names also carry the
 // account id (bucket names are global to all of S3) and the role's name the region (IAM names
 // are global to the account). The Glue database defaults to the
-// prefix with underscores (`procureflow_prod_db` for stack prod): a fixed name would collide as
-// soon as a second stack exists in the same account and region. The dev stack sets
-// `procureflow_db` explicitly, the name the analyst SQL is written against.
+// prefix with underscores (`procureflow_prod_db` for stack prod, `alice_pf_dev_db` for a developer
+// whose prefix is `alice-pf-dev`): a fixed name would collide as soon as a second stack exists in
+// the same account and region, a second developer's dev stack included. Analyst SQL is written
+// against `procureflow_db`; the named queries get the stack's database substituted
+// (components/catalog.ts substituteDatabase).
+//
+// Every taggable resource carries the stack's tags (components/default-tags.ts), through a
+// transformation given to each component.
 import { fileURLToPath } from 'node:url';
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { Catalog } from './components/catalog.ts';
 import { Cleaner } from './components/cleaner.ts';
 import { LakeBuckets } from './components/lake.ts';
+import { defaultTagsTransformation, stackTags } from './components/default-tags.ts';
 import { readStackConfig } from './components/stack-config.ts';
 
 const config = new pulumi.Config();
 const settings = readStackConfig((key) => config.get(key), pulumi.getProject(), pulumi.getStack());
+// Given to each component, a transformation applies to it and to all its children: every resource.
+const tagged: pulumi.ComponentResourceOptions = {
+  transformations: [defaultTagsTransformation(stackTags(pulumi.getProject(), pulumi.getStack(), settings.namePrefix))],
+};
 
 const accountId = aws.getCallerIdentityOutput().accountId;
 const region = aws.getRegionOutput().region;
@@ -28,7 +38,7 @@ const lake = new LakeBuckets('lake', {
   accountId,
   forceDestroy: settings.forceDestroy,
   bronzeInfrequentAccessDays: settings.bronzeInfrequentAccessDays,
-});
+}, tagged);
 
 const catalog = new Catalog('catalog', {
   namePrefix: settings.namePrefix,
@@ -40,7 +50,8 @@ const catalog = new Catalog('catalog', {
   analystsBytesScannedCutoff: settings.analystsBytesScannedCutoff,
   forceDestroy: settings.forceDestroy,
   analyticsSqlDir: fileURLToPath(new URL('./sql/analytics/', import.meta.url)),
-});
+  bucketArns: { silver: lake.silver.arn, gold: lake.gold.arn, athenaResults: lake.athenaResults.arn },
+}, tagged);
 
 const cleaner = new Cleaner('cleaner', {
   namePrefix: settings.namePrefix,
@@ -66,7 +77,7 @@ const cleaner = new Cleaner('cleaner', {
   // The Dockerfile builds the bundle itself (multi-stage), so `pulumi up` needs no prior build.
   dockerContext: '.',
   dockerfile: 'lambda/Dockerfile',
-});
+}, tagged);
 
 export const bronzeBucket = lake.bronze.bucket;
 export const silverBucket = lake.silver.bucket;
@@ -76,6 +87,8 @@ export const bronzePrefix = settings.bronzePrefix;
 export const databaseName = catalog.database.name;
 export const pipelineWorkgroupName = catalog.pipelineWorkgroup.name;
 export const analystsWorkgroupName = catalog.analystsWorkgroup.name;
+/** Attach to the analysts' users, group or role: read-only access through the analysts' workgroup. */
+export const analystPolicyArn = catalog.analystPolicy.arn;
 export const landingRuleName = cleaner.landingRule.name;
 export const functionName = cleaner.function.name;
 export const imageUri = cleaner.image.imageUri;

@@ -12,7 +12,8 @@ import path from 'node:path';
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import type { LakeTable } from '../handlers/core/ports.ts';
-import { LAKE_TABLES, PARTITION_KEY, TABLE_COLUMNS, TABLE_LAYER } from '../handlers/core/tables.ts';
+import { analystPolicyDocument } from './analyst-policy.ts';
+import { COLUMN_DESCRIPTIONS, LAKE_TABLES, PARTITION_KEY, TABLE_COLUMNS, TABLE_LAYER } from '../handlers/core/tables.ts';
 
 /** The database name the analyst SQL is written against; each stack substitutes its own. */
 export const SQL_DATABASE_NAME = 'procureflow_db';
@@ -50,6 +51,15 @@ export function workgroupArgs(settings: WorkgroupSettings) {
   };
 }
 
+/** A column's description from the contract (handlers/core/tables.ts); every lake column has one. */
+export function columnComment(name: string): string {
+  const comment = COLUMN_DESCRIPTIONS[name];
+  if (!comment) throw new Error(`column '${name}' has no description in COLUMN_DESCRIPTIONS`);
+  // Glue's Column.Comment holds at most 255 characters.
+  if (comment.length > 255) throw new Error(`the description of column '${name}' is ${comment.length} characters; Glue allows 255`);
+  return comment;
+}
+
 /** The Glue table input of a lake table: Snappy Parquet at `location`, partitioned by batch_id. */
 export function glueTableInput(table: LakeTable, location: string) {
   const columns = TABLE_COLUMNS[table];
@@ -59,7 +69,7 @@ export function glueTableInput(table: LakeTable, location: string) {
     name: table,
     tableType: 'EXTERNAL_TABLE',
     parameters: { EXTERNAL: 'TRUE', classification: 'parquet', 'parquet.compression': 'SNAPPY' },
-    partitionKeys: [{ name: PARTITION_KEY.name, type: PARTITION_KEY.type }],
+    partitionKeys: [{ name: PARTITION_KEY.name, type: PARTITION_KEY.type, comment: columnComment(PARTITION_KEY.name) }],
     storageDescriptor: {
       location,
       inputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
@@ -69,7 +79,7 @@ export function glueTableInput(table: LakeTable, location: string) {
         serializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe',
         parameters: { 'serialization.format': '1' },
       },
-      columns: columns.map((column) => ({ name: column.name, type: column.type })),
+      columns: columns.map((column) => ({ name: column.name, type: column.type, comment: columnComment(column.name) })),
     },
   };
 }
@@ -120,6 +130,8 @@ export interface CatalogArgs {
   forceDestroy: boolean;
   /** Folder of the analyst SQL files saved as named queries. */
   analyticsSqlDir: string;
+  /** ARNs of the buckets the read-only analyst policy names (analyst-policy.ts). */
+  bucketArns: { silver: pulumi.Input<string>; gold: pulumi.Input<string>; athenaResults: pulumi.Input<string> };
 }
 
 export class Catalog extends pulumi.ComponentResource {
@@ -130,6 +142,8 @@ export class Catalog extends pulumi.ComponentResource {
   /** Where analysts query; enforced, holds the named queries. */
   readonly analystsWorkgroup: aws.athena.Workgroup;
   readonly namedQueries: Record<string, aws.athena.NamedQuery>;
+  /** Read-only analyst access: attach to the analysts' users, group or role. */
+  readonly analystPolicy: aws.iam.Policy;
 
   constructor(name: string, args: CatalogArgs, opts?: pulumi.ComponentResourceOptions) {
     super('procureflow:catalog:Catalog', name, {}, opts);
@@ -175,7 +189,21 @@ export class Catalog extends pulumi.ComponentResource {
         childOpts,
       );
     }
+    this.analystPolicy = new aws.iam.Policy(
+      `${name}-analyst-policy`,
+      {
+        name: `${args.namePrefix}-analyst-read-only`,
+        description: "Read-only ProcureFlow analyst: Athena in the analysts' workgroup, Glue read of the lake database, S3 read of the silver and gold tables, the analysts' results folder",
+        policy: pulumi
+          .all([args.bucketArns.silver, args.bucketArns.gold, args.bucketArns.athenaResults, this.database.arn, this.analystsWorkgroup.arn])
+          .apply(([silver, gold, results, database, workgroup]) =>
+            analystPolicyDocument({ silverBucketArn: silver, goldBucketArn: gold, athenaResultsBucketArn: results, databaseArn: database, analystsWorkgroupArn: workgroup }),
+          ),
+      },
+      childOpts,
+    );
     this.registerOutputs({
+      analystPolicyArn: this.analystPolicy.arn,
       databaseName: this.database.name,
       pipelineWorkgroupName: this.pipelineWorkgroup.name,
       analystsWorkgroupName: this.analystsWorkgroup.name,

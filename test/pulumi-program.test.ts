@@ -5,6 +5,7 @@ import test from 'ava';
 import { LANDINGS_REFUSED_METRIC } from '../components/cleaner.ts';
 import { readStackConfig } from '../components/stack-config.ts';
 import { CLEANER_ENV } from '../handlers/aws/cleaner-environment.ts';
+import { COLUMN_DESCRIPTIONS, TABLE_COLUMNS } from '../handlers/core/tables.ts';
 import { readLambdaSettings } from '../handlers/aws/lambda-settings.ts';
 import { DEFAULT_ZIP_LIMITS } from '../handlers/core/zip-limits.ts';
 import { ACCOUNT, REGION, calls, installMocks, qualifiedName, registeredUrns, settled, valueOf, type Registration } from './pulumi-helpers/mocks.ts';
@@ -13,7 +14,6 @@ import { ACCOUNT, REGION, calls, installMocks, qualifiedName, registeredUrns, se
 const DEV_CONFIG: Record<string, string> = {
   'aws:region': REGION,
   'procureflow:namePrefix': 'procureflow-dev',
-  'procureflow:databaseName': 'procureflow_db',
   'procureflow:lambdaMemoryMb': '256',
   'procureflow:lambdaTimeoutSeconds': '900',
   'procureflow:athenaBytesScannedCutoff': '17179869184',
@@ -83,6 +83,7 @@ test('Catalog holds the database, the three tables, the two workgroups and one n
       'aws:glue/catalogTable:CatalogTable::catalog-cleaned_transactions',
       'aws:glue/catalogTable:CatalogTable::catalog-raw_transactions',
       'aws:glue/catalogTable:CatalogTable::catalog-rejected_transactions',
+      'aws:iam/policy:Policy::catalog-analyst-policy',
       ...analyticsFiles.map((file) => `aws:athena/namedQuery:NamedQuery::catalog-query-${file.replace(/\.sql$/, '')}`),
     ].sort(),
   );
@@ -170,7 +171,7 @@ test('every bucket is encrypted, fully private, TLS only, force-destroyable in d
 });
 
 test('the Glue tables are Snappy Parquet, partitioned by batch_id, in the lake buckets', (t) => {
-  t.is(resource('aws:glue/catalogDatabase:CatalogDatabase', 'catalog-database').name, 'procureflow_db');
+  t.is(resource('aws:glue/catalogDatabase:CatalogDatabase', 'catalog-database').name, 'procureflow_dev_db');
   const locations = {
     raw_transactions: `s3://${bucketOf('silver')}/raw_transactions/`,
     cleaned_transactions: `s3://${bucketOf('gold')}/cleaned_transactions/`,
@@ -180,8 +181,13 @@ test('the Glue tables are Snappy Parquet, partitioned by batch_id, in the lake b
     const inputs = resource('aws:glue/catalogTable:CatalogTable', `catalog-${table}`);
     const storage = inputs.storageDescriptor as Record<string, unknown>;
     t.is(inputs.name, table);
-    t.is(inputs.databaseName, 'procureflow_db');
-    t.deepEqual(inputs.partitionKeys, [{ name: 'batch_id', type: 'string' }]);
+    t.is(inputs.databaseName, 'procureflow_dev_db');
+    t.deepEqual(inputs.partitionKeys, [{ name: 'batch_id', type: 'string', comment: COLUMN_DESCRIPTIONS.batch_id }]);
+    // Every column carries its description from the contract.
+    t.deepEqual(
+      (storage.columns as Array<{ name: string; comment?: string }>).map((column) => [column.name, column.comment]),
+      TABLE_COLUMNS[table as keyof typeof TABLE_COLUMNS].map((column) => [column.name, COLUMN_DESCRIPTIONS[column.name]]),
+    );
     t.is((inputs.parameters as Record<string, string>)['parquet.compression'], 'SNAPPY');
     t.is(storage.location, location);
     t.is((storage.serDeInfo as Record<string, unknown>).serializationLibrary, 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe');
@@ -217,17 +223,18 @@ test('each analytics file is a named query on the stack database and workgroup',
     const inputs = resource('aws:athena/namedQuery:NamedQuery', `catalog-query-${name}`);
     const sql = readFileSync(new URL(`../sql/analytics/${file}`, import.meta.url), 'utf8').trim();
     t.is(inputs.name, name);
-    t.is(inputs.database, 'procureflow_db');
+    t.is(inputs.database, 'procureflow_dev_db');
     t.is(inputs.workgroup, 'procureflow-dev-analysts');
-    // The dev stack's database is the one the analysts wrote against: the SQL is kept as is.
-    t.is(inputs.query, sql);
+    // The analysts wrote against procureflow_db: the dev stack's own database is substituted.
+    t.is(inputs.query, sql.replace(/\bprocureflow_db\./g, 'procureflow_dev_db.'));
+    t.notRegex(String(inputs.query), /(^|[^_])procureflow_db\./);
   }
 });
 
 test('the role policy is exactly the cleaner statements, each naming its resources', (t) => {
   const statements = JSON.parse(String(resource('aws:iam/rolePolicy:RolePolicy', 'cleaner-role-policy').policy)).Statement;
   const glue = `arn:aws:glue:${REGION}:${ACCOUNT}`;
-  const table = (name: string) => `${glue}:table/procureflow_db/${name}`;
+  const table = (name: string) => `${glue}:table/procureflow_dev_db/${name}`;
   const multipartWrite = ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'];
   t.deepEqual(statements, [
     { Sid: 'BronzeLandedObjects', Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'], Resource: `${arn('bronze')}/landing/*` },
@@ -274,18 +281,18 @@ test('the role policy is exactly the cleaner statements, each naming its resourc
       Action: ['athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:GetQueryResults', 'athena:StopQueryExecution'],
       Resource: `arn:aws:athena:${REGION}:${ACCOUNT}:workgroup/procureflow-dev-pipeline`,
     },
-    { Sid: 'GlueDatabase', Effect: 'Allow', Action: ['glue:GetDatabase'], Resource: [`${glue}:catalog`, `${glue}:database/procureflow_db`] },
+    { Sid: 'GlueDatabase', Effect: 'Allow', Action: ['glue:GetDatabase'], Resource: [`${glue}:catalog`, `${glue}:database/procureflow_dev_db`] },
     {
       Sid: 'GlueWorkTables',
       Effect: 'Allow',
       Action: ['glue:GetTable', 'glue:CreateTable', 'glue:DeleteTable'],
-      Resource: [`${glue}:catalog`, `${glue}:database/procureflow_db`, table('bronze_*'), table('stage_*')],
+      Resource: [`${glue}:catalog`, `${glue}:database/procureflow_dev_db`, table('bronze_*'), table('stage_*')],
     },
     {
       Sid: 'GlueLakeTables',
       Effect: 'Allow',
       Action: ['glue:GetTable', 'glue:GetPartition', 'glue:GetPartitions', 'glue:BatchGetPartition', 'glue:CreatePartition'],
-      Resource: [`${glue}:catalog`, `${glue}:database/procureflow_db`, table('raw_transactions'), table('cleaned_transactions'), table('rejected_transactions')],
+      Resource: [`${glue}:catalog`, `${glue}:database/procureflow_dev_db`, table('raw_transactions'), table('cleaned_transactions'), table('rejected_transactions')],
     },
     {
       Sid: 'LandingQueue',
@@ -304,7 +311,7 @@ test('the role policy is exactly the cleaner statements, each naming its resourc
   for (const gone of ['glue:BatchCreatePartition', 'glue:UpdateTable', 'glue:GetTables', 'cloudwatch:PutMetricData']) t.false(actions.includes(gone), `${gone} is not granted`);
   const deleters = statements.filter((statement: { Action: string[] }) => statement.Action.includes('glue:DeleteTable'));
   t.false(
-    deleters.some((statement: { Resource: string[] }) => statement.Resource.some((resourceArn) => /table\/procureflow_db\/(raw|cleaned|rejected)_transactions$/.test(resourceArn))),
+    deleters.some((statement: { Resource: string[] }) => statement.Resource.some((resourceArn) => /table\/procureflow_dev_db\/(raw|cleaned|rejected)_transactions$/.test(resourceArn))),
     'no statement lets the cleaner drop a lake table',
   );
   t.is(statements.filter((statement: { Action: string[] }) => statement.Action.includes('athena:StartQueryExecution')).length, 1);
@@ -313,7 +320,12 @@ test('the role policy is exactly the cleaner statements, each naming its resourc
     { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
   ]);
   t.is(role.managedPolicyArns, undefined, 'no managed policy');
-  t.is(registrations.filter((registration) => registration.type.startsWith('aws:iam/')).length, 2, 'one role, one inline policy');
+  // One role with one inline policy, plus the analysts' managed policy, attached to no role of the stack.
+  t.deepEqual(registrations.filter((registration) => registration.type.startsWith('aws:iam/')).map((registration) => registration.type).sort(), [
+    'aws:iam/policy:Policy',
+    'aws:iam/role:Role',
+    'aws:iam/rolePolicy:RolePolicy',
+  ]);
 });
 
 test('the Lambda reads back, from the environment the stack gives it, exactly the stack config values', (t) => {
@@ -351,7 +363,7 @@ test('the Lambda runs the image with bounded memory, no reserved concurrency and
     [CLEANER_ENV.bronzeBucket]: bucketOf('bronze'),
     [CLEANER_ENV.silverBucket]: bucketOf('silver'),
     [CLEANER_ENV.goldBucket]: bucketOf('gold'),
-    [CLEANER_ENV.database]: 'procureflow_db',
+    [CLEANER_ENV.database]: 'procureflow_dev_db',
     [CLEANER_ENV.workGroup]: 'procureflow-dev-pipeline',
     [CLEANER_ENV.bronzePrefix]: 'landing/',
     [CLEANER_ENV.sqlDir]: '/var/task/sql',
@@ -505,9 +517,98 @@ test('the stack exports its names, both workgroups included', async (t) => {
       goldBucket: bucketOf('gold'),
       athenaResultsBucket: bucketOf('athena-results'),
       bronzePrefix: 'landing/',
-      databaseName: 'procureflow_db',
+      databaseName: 'procureflow_dev_db',
       pipelineWorkgroupName: 'procureflow-dev-pipeline',
       analystsWorkgroupName: 'procureflow-dev-analysts',
     },
   );
+});
+
+// Taggable resource types of the program, from each @pulumi/aws class's `tags` input (and the
+// AWS API of each service that takes tags). A new resource type fails the test below until it is
+// listed here or in UNTAGGABLE.
+const TAGGABLE = [
+  'aws:athena/workgroup:Workgroup',
+  'aws:cloudwatch/eventRule:EventRule',
+  'aws:cloudwatch/logGroup:LogGroup',
+  'aws:cloudwatch/metricAlarm:MetricAlarm',
+  'aws:ecr/repository:Repository',
+  'aws:glue/catalogDatabase:CatalogDatabase',
+  'aws:iam/policy:Policy',
+  'aws:iam/role:Role',
+  'aws:lambda/eventSourceMapping:EventSourceMapping',
+  'aws:lambda/function:Function',
+  'aws:s3/bucket:Bucket',
+  'aws:sns/topic:Topic',
+  'aws:sqs/queue:Queue',
+];
+
+test('every taggable resource carries the stack tags; nothing else gets a tags input', (t) => {
+  const expected = { project: 'procureflow', stack: 'dev', 'name-prefix': 'procureflow-dev', 'managed-by': 'pulumi' };
+  const aws = registrations.filter((registration) => registration.type.startsWith('aws:'));
+  const tagged = [...new Set(aws.filter((registration) => registration.tags !== undefined).map((registration) => registration.type))].sort();
+  t.deepEqual(tagged, TAGGABLE);
+  for (const registration of aws.filter((r) => TAGGABLE.includes(r.type))) t.deepEqual(registration.tags, expected, `${registration.type} ${registration.name}`);
+});
+
+test('the read-only analyst policy: Athena in the analysts workgroup only, Glue read, S3 read of the tables, the analysts results folder', async (t) => {
+  const inputs = resource('aws:iam/policy:Policy', 'catalog-analyst-policy');
+  t.is(inputs.name, 'procureflow-dev-analyst-read-only');
+  const glue = `arn:aws:glue:${REGION}:${ACCOUNT}`;
+  const table = (name: string) => `${glue}:table/procureflow_dev_db/${name}`;
+  t.deepEqual(JSON.parse(String(inputs.policy)), {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'AnalystsWorkgroupQueries',
+        Effect: 'Allow',
+        Action: [
+          'athena:StartQueryExecution',
+          'athena:GetQueryExecution',
+          'athena:GetQueryResults',
+          'athena:StopQueryExecution',
+          'athena:ListQueryExecutions',
+          'athena:BatchGetQueryExecution',
+          'athena:GetWorkGroup',
+          'athena:ListNamedQueries',
+          'athena:GetNamedQuery',
+          'athena:BatchGetNamedQuery',
+        ],
+        Resource: `arn:aws:athena:${REGION}:${ACCOUNT}:workgroup/procureflow-dev-analysts`,
+      },
+      {
+        Sid: 'GlueLakeRead',
+        Effect: 'Allow',
+        Action: ['glue:GetDatabase', 'glue:GetTable', 'glue:GetTables', 'glue:GetPartition', 'glue:GetPartitions', 'glue:BatchGetPartition'],
+        Resource: [`${glue}:catalog`, `${glue}:database/procureflow_dev_db`, table('raw_transactions'), table('cleaned_transactions'), table('rejected_transactions')],
+      },
+      {
+        Sid: 'LakeTableObjectsRead',
+        Effect: 'Allow',
+        Action: ['s3:GetObject'],
+        Resource: [`${arn('silver')}/raw_transactions/*`, `${arn('gold')}/cleaned_transactions/*`, `${arn('gold')}/rejected_transactions/*`],
+      },
+      { Sid: 'SilverListTables', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: arn('silver'), Condition: { StringLike: { 's3:prefix': ['raw_transactions/*'] } } },
+      {
+        Sid: 'GoldListTables',
+        Effect: 'Allow',
+        Action: ['s3:ListBucket'],
+        Resource: arn('gold'),
+        Condition: { StringLike: { 's3:prefix': ['cleaned_transactions/*', 'rejected_transactions/*'] } },
+      },
+      { Sid: 'BucketLocation', Effect: 'Allow', Action: ['s3:GetBucketLocation'], Resource: [arn('silver'), arn('gold'), arn('athena-results')] },
+      {
+        Sid: 'AnalystsQueryResults',
+        Effect: 'Allow',
+        Action: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
+        Resource: `${arn('athena-results')}/analysts/*`,
+      },
+      { Sid: 'AnalystsQueryResultsList', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: arn('athena-results'), Condition: { StringLike: { 's3:prefix': ['analysts/*'] } } },
+      { Sid: 'AnalystsResultsMultipartListing', Effect: 'Allow', Action: ['s3:ListBucketMultipartUploads'], Resource: arn('athena-results') },
+    ],
+  });
+  // Nothing writes to the lake or reaches bronze, the pipeline workgroup or the pipeline's results.
+  const text = String(inputs.policy);
+  t.notRegex(text, /bronze|procureflow-dev-pipeline|pipeline\/|s3:DeleteObject|glue:(Create|Delete|Update)/);
+  t.is(await valueOf(program.analystPolicyArn), `arn:aws:iam::${ACCOUNT}:policy/procureflow-dev-analyst-read-only`, 'exported as a stack output');
 });

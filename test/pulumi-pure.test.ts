@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import test from 'ava';
-import { analyticsQueries, glueTableInput, substituteDatabase, tableLocation } from '../components/catalog.ts';
+import { analyticsQueries, columnComment, glueTableInput, substituteDatabase, tableLocation } from '../components/catalog.ts';
 import { cleanerEnvironment, roleName, visibilityTimeoutSeconds } from '../components/cleaner.ts';
 import { cleanerPolicyStatements, glueArns, type CleanerPolicyArgs } from '../components/cleaner-policy.ts';
 import { bucketName, denyInsecureTransportPolicy, lifecycleRules } from '../components/lake.ts';
@@ -11,7 +11,7 @@ import { fifoQueueName, landingEventPattern, landingQueuePolicyDocument } from '
 import { DEFAULT_ZIP_MAX_RATIO, defaultDatabaseName, readStackConfig } from '../components/stack-config.ts';
 import { DEFAULT_ZIP_LIMITS } from '../handlers/core/zip-landing.ts';
 import { CLEANER_ENV } from '../handlers/aws/cleaner-environment.ts';
-import { TABLE_COLUMNS } from '../handlers/core/tables.ts';
+import { COLUMN_DESCRIPTIONS, TABLE_COLUMNS } from '../handlers/core/tables.ts';
 
 const configOf = (values: Record<string, string>) => (key: string) => values[key];
 
@@ -151,27 +151,38 @@ test('glueTableInput describes a Snappy Parquet table partitioned by batch_id, c
     name: 'cleaned_transactions',
     tableType: 'EXTERNAL_TABLE',
     parameters: { EXTERNAL: 'TRUE', classification: 'parquet', 'parquet.compression': 'SNAPPY' },
-    partitionKeys: [{ name: 'batch_id', type: 'string' }],
+    partitionKeys: [{ name: 'batch_id', type: 'string', comment: COLUMN_DESCRIPTIONS.batch_id }],
     storageDescriptor: {
       location: 's3://gold-bucket/cleaned_transactions/',
       inputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
       outputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
       compressed: true,
       serDeInfo: { serializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe', parameters: { 'serialization.format': '1' } },
-      columns: TABLE_COLUMNS.cleaned_transactions.map(({ name, type }) => ({ name, type })),
+      columns: TABLE_COLUMNS.cleaned_transactions.map(({ name, type }) => ({ name, type, comment: COLUMN_DESCRIPTIONS[name] })),
     },
   });
   t.deepEqual(
     input.storageDescriptor.columns.slice(-3),
     [
-      { name: 'currency', type: 'string' },
-      { name: 'source_file', type: 'string' },
-      { name: 'transaction_date', type: 'date' },
+      { name: 'currency', type: 'string', comment: 'Currency code, upper-cased; null becomes USD.' },
+      { name: 'source_file', type: 'string', comment: 'The landed object the line came from, as bucket/key.' },
+      { name: 'transaction_date', type: 'date', comment: 'The date of transaction_ts (UTC).' },
     ],
   );
   t.is(tableLocation('silver-bucket', 'raw_transactions'), 's3://silver-bucket/raw_transactions/');
   t.throws(() => glueTableInput('cleaned_transactions', 's3://gold-bucket/cleaned_transactions'), { message: /must be an s3:\/\/ folder/ });
   t.throws(() => glueTableInput('platinum' as never, 's3://b/p/'), { message: /unknown lake table 'platinum'/ });
+});
+
+test('every column of every lake table carries its contract description (Glue Column.Comment, at most 255 characters)', (t) => {
+  for (const table of ['raw_transactions', 'cleaned_transactions', 'rejected_transactions'] as const) {
+    const input = glueTableInput(table, `s3://b/${table}/`);
+    for (const column of [...input.storageDescriptor.columns, ...input.partitionKeys]) {
+      t.true(typeof column.comment === 'string' && column.comment.length > 10 && column.comment.length <= 255, `${table}.${column.name}`);
+    }
+  }
+  t.regex(columnComment('reject_reason'), /first rule it breaks/);
+  t.throws(() => columnComment('no_such_column'), { message: "column 'no_such_column' has no description in COLUMN_DESCRIPTIONS" });
 });
 
 test('analyticsQueries makes one query per .sql file with the stack database substituted', (t) => {

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import test from 'ava';
 import { BUCKET_ROLES, bucketName } from '../components/lake.ts';
+import { defaultDatabaseName } from '../components/stack-config.ts';
 import { ACCOUNT, REGION, installMocks, settled, valueOf } from './pulumi-helpers/mocks.ts';
 
 const registrations = installMocks('prod', { 'aws:region': REGION, 'procureflow:alarmEmail': 'ops@example.com', 'procureflow:batchSize': '10' });
@@ -26,7 +27,9 @@ test('the prod stack names its buckets after itself, never like the dev stack', 
     prodBuckets,
     ['athena-results', 'bronze', 'gold', 'silver'].map((role) => `procureflow-prod-${role}-${ACCOUNT}`),
   );
-  const devBuckets = BUCKET_ROLES.map((role) => bucketName(devStackValue('namePrefix'), role, ACCOUNT));
+  // The dev stack sets no prefix in Pulumi.dev.yaml (each developer sets their own): its default.
+  t.throws(() => devStackValue('namePrefix'));
+  const devBuckets = BUCKET_ROLES.map((role) => bucketName('procureflow-dev', role, ACCOUNT));
   t.deepEqual(prodBuckets.filter((name) => devBuckets.includes(name)), []);
   t.is(await valueOf(program.bronzeBucket), `procureflow-prod-bronze-${ACCOUNT}`);
   for (const inputs of inputsOf('aws:s3/bucket:Bucket')) t.false(inputs.forceDestroy as boolean, 'prod buckets are never force-destroyed');
@@ -35,7 +38,10 @@ test('the prod stack names its buckets after itself, never like the dev stack', 
 });
 
 test('the prod stack gets its own database, workgroup, function and queues', async (t) => {
-  t.not(devStackValue('databaseName'), 'procureflow_prod_db');
+  // Pulumi.dev.yaml names no database: the dev stack's derives from its prefix as prod's does.
+  t.throws(() => devStackValue('databaseName'));
+  t.is(defaultDatabaseName('procureflow-dev'), 'procureflow_dev_db');
+  t.is(defaultDatabaseName('alice-pf-dev'), 'alice_pf_dev_db', 'two developers, two databases');
   t.is(await valueOf(program.databaseName), 'procureflow_prod_db');
   t.is(await valueOf(program.pipelineWorkgroupName), 'procureflow-prod-pipeline');
   t.is(await valueOf(program.analystsWorkgroupName), 'procureflow-prod-analysts');

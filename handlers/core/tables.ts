@@ -72,3 +72,29 @@ export const TABLE_LAYER: Record<LakeTable, 'silver' | 'gold'> = {
 
 /** The bronze header line, lower case, as the silver SELECT compares it. */
 export const HEADER_LINE = BRONZE_COLUMNS.join('|');
+
+/**
+ * What each column holds, in the words of docs/data-contract.md ("The columns", "Silver",
+ * "Gold", "Rejects"). The stack puts them on the Glue columns (components/catalog.ts), so
+ * analysts read them in the Athena console and through DESCRIBE.
+ */
+export const COLUMN_DESCRIPTIONS: Record<string, string> = {
+  transaction_id: 'Required. The deduplication key: across batches the first write wins, inside a batch the greatest transaction_ts wins.',
+  transaction_ts: 'Sale time (UTC), from YYYY-MM-DD HH:MM:SS or YYYY-MM-DDTHH:MM:SS; required.',
+  store_id: 'Store, an integer > 0; required.',
+  customer_id: 'Customer; null for a guest sale.',
+  product_id: 'Product; required.',
+  product_category: 'Category, lower-cased; null becomes unknown.',
+  quantity: 'Units sold, an integer > 0; required.',
+  unit_price: 'Price per unit, >= 0, decimal(12,2); required.',
+  discount: 'Discount, >= 0, decimal(12,2); null becomes 0.00.',
+  total_amount: 'Total, decimal(12,2); null becomes round(quantity x unit_price - discount, 2).',
+  payment_method: 'Payment method, upper-cased; null becomes UNKNOWN.',
+  currency: 'Currency code, upper-cased; null becomes USD.',
+  raw_line: 'The landed line as text, for a rejected line only (null for a valid one: its typed columns are the line).',
+  reject_reason: 'Why the line is rejected (the first rule it breaks), or null for a valid line.',
+  reason: 'Why the line is rejected: exactly one reason, the first that applies (malformed, missing_transaction_id, invalid_transaction_ts, ...).',
+  source_file: 'The landed object the line came from, as bucket/key.',
+  transaction_date: 'The date of transaction_ts (UTC).',
+  batch_id: 'The batch (one landed object with one content): a slug of the file name and a digest of bucket, key and content tag.',
+};

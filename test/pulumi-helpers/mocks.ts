@@ -9,7 +9,9 @@ export const REGION = 'us-east-1';
 export interface Registration {
   type: string;
   name: string;
+  /** The inputs without `tags`: the stack's default tags are asserted once, on their own. */
   inputs: Record<string, unknown>;
+  tags: unknown;
 }
 
 /** The outputs a resource would have after creation, derived from its inputs. */
@@ -30,6 +32,8 @@ function computedState(type: string, name: string, inputs: Record<string, unknow
       return { arn: `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${physical}` };
     case 'aws:lambda/function:Function':
       return { arn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${physical}` };
+    case 'aws:iam/policy:Policy':
+      return { arn: `arn:aws:iam::${ACCOUNT}:policy/${physical}` };
     case 'aws:iam/role:Role':
       return { arn: `arn:aws:iam::${ACCOUNT}:role/${physical}` };
     case 'aws:ecr/repository:Repository':
@@ -56,7 +60,8 @@ export function installMocks(stack: string, config: Record<string, string>): Reg
   pulumi.runtime.setMocks(
     {
       newResource(args: pulumi.runtime.MockResourceArgs) {
-        registrations.push({ type: args.type, name: args.name, inputs: args.inputs as Record<string, unknown> });
+        const { tags, ...inputs } = args.inputs as Record<string, unknown>;
+        registrations.push({ type: args.type, name: args.name, inputs, tags });
         const state = { ...args.inputs, ...computedState(args.type, args.name, args.inputs as Record<string, unknown>) };
         return { id: `${args.name}-id`, state };
       },

@@ -1,5 +1,5 @@
 // `procureflow drop BATCH`: removes one batch from silver, gold and rejects (local lake or a
-// deployed stack). What first write wins means afterwards: docs/data-contract.md.
+// deployed stack). What first write wins means afterwards: docs/deploy.md, "Operating batches".
 import type { Command } from 'commander';
 import { dropBatch } from '../../handlers/core/batch-operations.ts';
 import { openTarget, type TargetOptions, withTargetOptions } from './batches.ts';

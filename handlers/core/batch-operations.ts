@@ -2,8 +2,7 @@
 // with their figures, drop one from silver, gold and rejects, and reprocess one from its bronze
 // object with today's SQL. Only the ports differ (local-lake.ts, aws-lake.ts).
 //
-// First write wins, after a drop or a reprocess (docs/data-contract.md, "Dropping and
-// reprocessing a batch"): a drop removes exactly the rows the batch wrote, nothing else. The ids
+// First write wins, after a drop or a reprocess (docs/deploy.md, "Operating batches"): a drop removes exactly the rows the batch wrote, nothing else. The ids
 // it had loaded into gold are free again: any later landing, or the reprocess of the batch, loads
 // them. Ids that later batches skipped as duplicates of the dropped batch do NOT come back: those
 // batches committed without them (their figures count them in duplicatesInGold), and no batch is

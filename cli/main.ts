@@ -1,4 +1,5 @@
 // The `procureflow` command: demo, describe, generate, ingest, query, repair, seed, smoke, tables.
+import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { registerBatchesCommand } from './commands/batches.ts';
 import { registerDemoCommand } from './commands/demo.ts';
@@ -16,6 +17,7 @@ import { registerTablesCommand } from './commands/tables.ts';
 const program = new Command()
   .name('procureflow')
   .description('Turn legacy retail .dat extracts into a bronze → silver → gold Parquet lake (DuckDB locally, Athena on AWS).')
+  .version((JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version)
   .showHelpAfterError();
 
 registerDemoCommand(program);

@@ -1,5 +1,6 @@
 // A progress bar on stderr for long work; silent when stderr is not a terminal.
 import cliProgress from 'cli-progress';
+import { MB } from '../generator/size.ts';
 
 export interface Progress {
   /** Bytes done so far, and optionally what is being done now. */
@@ -8,8 +9,6 @@ export interface Progress {
   complete(): void;
   stop(): void;
 }
-
-const MB = 1024 * 1024;
 
 /** A bar counting bytes, shown as MB done of MB total with the rate and the current step. */
 export function byteProgress(label: string, totalBytes: number): Progress {

@@ -1,5 +1,6 @@
 // Plain-text rendering of query results and batch figures for a terminal.
 import type { LandingResult } from '../handlers/core/handle-landings.ts';
+import { MB } from '../generator/size.ts';
 
 type Row = Record<string, unknown>;
 
@@ -81,7 +82,7 @@ export function formatIngestSummary(outcome: { newBatches: number; alreadyCommit
   if (outcome.failures.length > 0) parts.push(`${outcome.failures.length} failed or refused`);
   const rate =
     outcome.newBatches > 0 && outcome.seconds > 0
-      ? `; ${formatBytes(outcome.newBytes)} in ${outcome.seconds.toFixed(1)} s (${(outcome.newBytes / 1024 / 1024 / outcome.seconds).toFixed(1)} MB/s)`
+      ? `; ${formatBytes(outcome.newBytes)} in ${outcome.seconds.toFixed(1)} s (${(outcome.newBytes / MB / outcome.seconds).toFixed(1)} MB/s)`
       : ` in ${outcome.seconds.toFixed(1)} s`;
   return `${parts.join(', ')}${rate}`;
 }

@@ -1,32 +1,29 @@
 // `procureflow demo`: generate about 200 MB, land it, run silver and gold, print the report.
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import type { Command } from 'commander';
-import { generateDataset, parseSize } from '../../generator/generate.ts';
+import { type Command, Option } from 'commander';
+import { generateDataset } from '../../generator/generate.ts';
+import { MB } from '../../generator/size.ts';
 import { balanceHolds, type BatchFigures } from '../../handlers/core/batch-figures.ts';
 import { openLocalLake, resolveLakeDir } from '../../handlers/local/local-lake.ts';
 import { runAnalytics } from '../analytics.ts';
 import { ingestFiles } from '../ingest-files.ts';
-import { withLakeOption } from '../lake-option.ts';
+import { withLakeOption, withMemoryLimitOption } from '../lake-option.ts';
+import { integerArg, sizeArg } from '../option-parsers.ts';
 import { byteProgress } from '../progress.ts';
 import { formatBarChart, formatBytes, formatIngestSummary, formatResult, formatTable } from '../report.ts';
-import { integerOption } from '../integer-option.ts';
-
-const MB = 1024 * 1024;
 
 export function registerDemoCommand(program: Command): void {
-  withLakeOption(
+  withMemoryLimitOption(withLakeOption(
     program
       .command('demo')
       .description('generate ~200 MB of retail data, land it, build silver and gold, and print the report')
-      .option('--size <size>', 'total size to generate', '200MB')
-      .option('--files <n>', 'number of files (one batch each)', '4')
-      .option('--seed <n>', 'random seed', '7'),
-  ).action(async (options: { lake?: string; size: string; files: string; seed: string }) => {
-    const sizeBytes = parseSize(options.size);
-    const seed = integerOption(options.seed, '--seed');
-    const fileCount = integerOption(options.files, '--files', 1);
-    const lake = await openLocalLake({ root: resolveLakeDir(options.lake), write: true });
+      .addOption(new Option('--size <size>', 'total size to generate').argParser(sizeArg).default(200 * MB, '200MB'))
+      .addOption(new Option('--files <n>', 'number of files (one batch each)').argParser(integerArg(1)).default(4))
+      .addOption(new Option('--seed <n>', 'random seed').argParser(integerArg()).default(7)),
+  )).action(async (options: { lake?: string; memoryLimit?: string; size: number; files: number; seed: number }) => {
+    const { size: sizeBytes, seed, files: fileCount } = options;
+    const lake = await openLocalLake({ root: resolveLakeDir(options.lake), write: true, ...(options.memoryLimit ? { memoryLimit: options.memoryLimit } : {}) });
     const out = process.stdout;
     try {
       // The generated input is scratch: bronze keeps its own copy, so the input goes when ingested.

@@ -1,18 +1,18 @@
 // `procureflow describe TABLE`: a table's columns and their types, as queries see them.
 import type { Command } from 'commander';
 import { literal, renderValue } from '../../handlers/core/sql-template.ts';
-import { withLakeOption } from '../lake-option.ts';
+import { withLakeOption, withMemoryLimitOption } from '../lake-option.ts';
 import { openLakeForReading } from '../read-lake.ts';
 import { formatTable } from '../report.ts';
 
 export function registerDescribeCommand(program: Command): void {
-  withLakeOption(
+  withMemoryLimitOption(withLakeOption(
     program
       .command('describe')
       .description('list the columns of a lake table, e.g. `procureflow describe cleaned_transactions`')
       .argument('<table>', 'table name, with or without its schema (procureflow_db.)'),
-  ).action(async (table: string, options: { lake?: string }) => {
-    const { lake, schema } = await openLakeForReading(options.lake);
+  )).action(async (table: string, _options: unknown, command: Command) => {
+    const { lake, schema } = await openLakeForReading(command);
     try {
       const name = table.startsWith(`${schema}.`) ? table.slice(schema.length + 1) : table;
       const columns = await lake.session.rows(

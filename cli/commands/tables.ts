@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { LAKE_TABLES, TABLE_LAYER } from '../../handlers/core/tables.ts';
 import type { LakeTable } from '../../handlers/core/ports.ts';
 import { literal, renderValue } from '../../handlers/core/sql-template.ts';
-import { withLakeOption } from '../lake-option.ts';
+import { withLakeOption, withMemoryLimitOption } from '../lake-option.ts';
 import { openLakeForReading } from '../read-lake.ts';
 import { formatTable } from '../report.ts';
 
@@ -15,8 +15,8 @@ export const TABLE_PURPOSE: Record<LakeTable, string> = {
 };
 
 export function registerTablesCommand(program: Command): void {
-  withLakeOption(program.command('tables').description('list the lake\'s tables with their row counts')).action(async (options: { lake?: string }) => {
-    const { lake, schema } = await openLakeForReading(options.lake);
+  withMemoryLimitOption(withLakeOption(program.command('tables').description("list the lake's tables with their row counts"))).action(async (_options: unknown, command: Command) => {
+    const { lake, schema } = await openLakeForReading(command);
     try {
       const names = await lake.session.rows(
         `SELECT table_name AS name, count(*) AS columns FROM information_schema.columns WHERE table_schema = ${renderValue(literal(schema))} GROUP BY table_name ORDER BY table_name`,

@@ -1,47 +1,18 @@
 // `procureflow ingest` and `generate` as an operator runs them: folders, refusals, the bronze key
 // of same-named files, honest summaries and progress that names the step and reaches 100 %.
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import test, { type ExecutionContext } from 'ava';
 import { ingestFiles } from '../cli/ingest-files.ts';
 import type { Progress } from '../cli/progress.ts';
 import { BATCH_STEPS } from '../handlers/core/process-batch.ts';
+import { BIN, procureflow, queryCsv, scratch as scratchDir } from './helpers/cli-run.ts';
 import { datFile, line, openTestLake } from './helpers/local-lake.ts';
 
-const BIN = fileURLToPath(new URL('../bin/procureflow.js', import.meta.url));
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function procureflow(args: string[]): Promise<Run> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], { maxBuffer: 16 * 1024 * 1024 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof failed.code === 'number' ? failed.code : 1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
-  }
-}
-
-async function scratch(t: ExecutionContext): Promise<string> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'procureflow-ingest-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-async function queryCsv(sql: string, lake: string): Promise<string> {
-  const run = await procureflow(['query', sql, '--lake', lake, '--format', 'csv']);
-  if (run.code !== 0) throw new Error(run.stderr);
-  return run.stdout;
-}
+const scratch = (t: ExecutionContext) => scratchDir(t, 'procureflow-ingest-');
 
 test('a folder gives its .dat, .dat.gz and .zip files in any case; same-named files from two folders stay apart; a re-run reports 0 new batches and no rate', async (t) => {
   const dir = await scratch(t);

@@ -1,41 +1,17 @@
 // `procureflow query`, `tables` and `describe` as an analyst runs them: through bin/procureflow.js,
 // against a real lake made by `procureflow ingest`.
-import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import test, { type ExecutionContext } from 'ava';
+import { HEADER, procureflow as run, scratch as scratchDir } from './helpers/cli-run.ts';
 
-const BIN = fileURLToPath(new URL('../bin/procureflow.js', import.meta.url));
 const ANALYTICS = fileURLToPath(new URL('../sql/analytics/revenue_by_category.sql', import.meta.url));
-const HEADER = 'transaction_id|transaction_ts|store_id|customer_id|product_id|product_category|quantity|unit_price|discount|total_amount|payment_method|currency';
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 /** Runs the CLI; `stdin` is written to its standard input (a pipe, as `… | procureflow query` gives). */
-function procureflow(args: string[], stdin = ''): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-    child.stdin.end(stdin);
-  });
-}
-
-async function scratch(t: ExecutionContext): Promise<string> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'procureflow-query-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
+const procureflow = (args: string[], stdin = '') => run(args, { stdin });
+const scratch = (t: ExecutionContext) => scratchDir(t, 'procureflow-query-');
 
 /** A lake with three gold rows (one with a 0.00 discount) and one reject, made by `ingest`. */
 async function smallLake(t: ExecutionContext): Promise<{ dir: string; lake: string }> {
@@ -94,6 +70,46 @@ test('query refuses a mistyped flag, SQL given twice, a missing --file and empty
   const empty = await procureflow(['query', '--lake', lake], '  \n');
   t.is(empty.code, 1);
   t.regex(empty.stderr, /no SQL in stdin/);
+});
+
+test('commander refuses a format not among the choices, a negative --limit and --limit with --all, naming the option', async (t) => {
+  const { lake } = await smallLake(t);
+  const format = await procureflow(['query', 'SELECT 1', '--lake', lake, '--format', 'xml']);
+  t.is(format.code, 1);
+  t.regex(format.stderr, /option '--format <format>' argument 'xml' is invalid\. Allowed choices are table, json, csv\./);
+  const negative = await procureflow(['query', 'SELECT 1', '--lake', lake, '--limit', '-1']);
+  t.is(negative.code, 1);
+  t.regex(negative.stderr, /option '--limit <n>' argument '-1' is invalid\. Expected at least 0\./);
+  const both = await procureflow(['query', 'SELECT 1', '--lake', lake, '--limit', '2', '--all']);
+  t.is(both.code, 1);
+  t.regex(both.stderr, /option '--all' cannot be used with option '--limit <n>'/);
+  t.is(format.stdout + negative.stdout + both.stdout, '');
+});
+
+test('PROCUREFLOW_LAKE and PROCUREFLOW_MEMORY_LIMIT are read by the options; a flag wins; a refusal names where the lake came from', async (t) => {
+  const { dir, lake } = await smallLake(t);
+  const viaEnv = await run(['query', 'SELECT current_setting(\'memory_limit\') AS m, count(*) AS n FROM cleaned_transactions', '--format', 'csv'], {
+    env: { PROCUREFLOW_LAKE: lake, PROCUREFLOW_MEMORY_LIMIT: '300MB' },
+  });
+  t.is(viaEnv.code, 0, viaEnv.stderr);
+  // DuckDB reports its limit in its own units (300 MB = 286.1 MiB).
+  t.regex(viaEnv.stdout, /^m,n\n286\.1 MiB,3\n$/);
+  const flagWins = await run(['query', 'SELECT current_setting(\'memory_limit\') AS m', '--format', 'csv', '--lake', lake, '--memory-limit', '200MB'], {
+    env: { PROCUREFLOW_LAKE: path.join(dir, 'elsewhere'), PROCUREFLOW_MEMORY_LIMIT: '300MB' },
+  });
+  t.is(flagWins.code, 0, flagWins.stderr);
+  t.is(flagWins.stdout, 'm\n190.7 MiB\n');
+  const wrong = path.join(dir, 'not-a-lake');
+  const refused = await run(['tables'], { env: { PROCUREFLOW_LAKE: wrong } });
+  t.is(refused.code, 1);
+  t.true(refused.stderr.includes(`${wrong} (from PROCUREFLOW_LAKE) is not a ProcureFlow lake`), refused.stderr);
+});
+
+test('--version prints the version of package.json', async (t) => {
+  const { version } = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  const printed = await procureflow(['--version']);
+  t.is(printed.code, 0);
+  t.is(printed.stdout, `${version}\n`);
 });
 
 test('csv and json keep the decimal scale of DECIMAL(12,2) columns: 0.00 stays 0.00', async (t) => {

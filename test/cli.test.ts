@@ -1,47 +1,13 @@
 // The `procureflow` command end to end, through bin/procureflow.js as `npx procureflow` runs it.
-import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
-import test, { type ExecutionContext } from 'ava';
+import test from 'ava';
+import { HEADER, procureflow as run, queryJson, scratch } from './helpers/cli-run.ts';
 import { startS3rver } from './helpers/s3rver.ts';
 
-const BIN = fileURLToPath(new URL('../bin/procureflow.js', import.meta.url));
-const HEADER = 'transaction_id|transaction_ts|store_id|customer_id|product_id|product_category|quantity|unit_price|discount|total_amount|payment_method|currency';
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function procureflow(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], {
-      env: { ...process.env, ...env },
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof failed.code === 'number' ? failed.code : 1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
-  }
-}
-
-async function scratch(t: ExecutionContext): Promise<string> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'procureflow-cli-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-const queryJson = async (sql: string, lake: string) => {
-  const run = await procureflow(['query', sql, '--lake', lake, '--format', 'json']);
-  if (run.code !== 0) throw new Error(`query failed: ${run.stderr}`);
-  return JSON.parse(run.stdout) as Record<string, unknown>[];
-};
+const procureflow = (args: string[], env: Record<string, string> = {}) => run(args, { env });
 
 test('ingest then query --format json: exact gold, rejects and revenue; a second ingest changes nothing', async (t) => {
   const dir = await scratch(t);

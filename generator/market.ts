@@ -1,4 +1,4 @@
-import { buildCatalog, type Product } from './catalog.ts';
+import { buildProductCatalog, type Product } from './product-catalog.ts';
 import type { Sfc32 } from './prng.ts';
 import { WeightedTable } from './weighted-table.ts';
 
@@ -53,7 +53,7 @@ export class Market {
   private readonly currencyTable = new WeightedTable([970, 12, 10, 8]);
 
   constructor(seed: number, rng: Sfc32) {
-    this.catalog = buildCatalog(seed, CATALOG_SIZE);
+    this.catalog = buildProductCatalog(seed, CATALOG_SIZE);
     this.productTable = new WeightedTable(
       this.catalog.map((_, rank) => 1 / (rank + 1) ** 0.9),
       16,

@@ -1,5 +1,5 @@
 import { asciiBytes, formatCents, PIPE } from './ascii.ts';
-import { CATEGORIES, type Product } from './catalog.ts';
+import { CATEGORIES, type Product } from './product-catalog.ts';
 import { CURRENCIES, MAX_QUANTITY, PAYMENT_METHODS, STORE_COUNT, type Market, type Txn } from './market.ts';
 import { packedTable, packWords, piece, writePiece, type Piece } from './packed-ascii.ts';
 import { formatTimestamp, TimestampWriter } from './timestamp.ts';

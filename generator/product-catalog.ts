@@ -1,23 +1,27 @@
 import { Sfc32 } from './prng.ts';
 
-/** Categories with a log-normal price model each: median price in dollars and log-spread. */
+// The products a generated dataset sells (a product catalog, not the lake's data catalog): SKUs,
+// their categories and prices, fixed per seed.
+
+/**
+ * Categories with a log-normal price model each (median price in dollars and log-spread) and
+ * their relative share of the products (grocery has many SKUs, automotive few).
+ */
 export const CATEGORIES = [
-  { name: 'electronics', median: 89, sigma: 0.9 },
-  { name: 'grocery', median: 4.5, sigma: 0.6 },
-  { name: 'apparel', median: 29, sigma: 0.6 },
-  { name: 'home', median: 35, sigma: 0.8 },
-  { name: 'beauty', median: 16, sigma: 0.5 },
-  { name: 'toys', median: 22, sigma: 0.7 },
-  { name: 'sports', median: 39, sigma: 0.8 },
-  { name: 'books', median: 14, sigma: 0.4 },
-  { name: 'garden', median: 27, sigma: 0.8 },
-  { name: 'automotive', median: 31, sigma: 0.9 },
-  { name: 'pets', median: 19, sigma: 0.6 },
-  { name: 'office', median: 9, sigma: 0.7 },
+  { name: 'electronics', median: 89, sigma: 0.9, share: 10 },
+  { name: 'grocery', median: 4.5, sigma: 0.6, share: 22 },
+  { name: 'apparel', median: 29, sigma: 0.6, share: 14 },
+  { name: 'home', median: 35, sigma: 0.8, share: 10 },
+  { name: 'beauty', median: 16, sigma: 0.5, share: 8 },
+  { name: 'toys', median: 22, sigma: 0.7, share: 7 },
+  { name: 'sports', median: 39, sigma: 0.8, share: 6 },
+  { name: 'books', median: 14, sigma: 0.4, share: 8 },
+  { name: 'garden', median: 27, sigma: 0.8, share: 4 },
+  { name: 'automotive', median: 31, sigma: 0.9, share: 3 },
+  { name: 'pets', median: 19, sigma: 0.6, share: 4 },
+  { name: 'office', median: 9, sigma: 0.7, share: 4 },
 ] as const;
 
-/** How many products each category gets, relative (grocery has many SKUs, automotive few). */
-const CATEGORY_SHARE = [10, 22, 14, 10, 8, 7, 6, 8, 4, 3, 4, 4];
 
 export interface Product {
   /** `SKU-` + 6 digits, unique. */
@@ -32,9 +36,9 @@ export interface Product {
  * category and snapped to retail endings (.99, .49, or any cents). Array order is popularity
  * rank (index 0 sells most) so a Zipf weight per index gives the skew.
  */
-export function buildCatalog(seed: number, size: number): Product[] {
+export function buildProductCatalog(seed: number, size: number): Product[] {
   const rng = new Sfc32(seed, 0xca7a109);
-  const shareTotal = CATEGORY_SHARE.reduce((a, b) => a + b, 0);
+  const shareTotal = CATEGORIES.reduce((total, category) => total + category.share, 0);
   const usedSkus = new Set<number>();
   const products: Product[] = [];
   for (let i = 0; i < size; i++) {
@@ -49,11 +53,11 @@ export function buildCatalog(seed: number, size: number): Product[] {
 }
 
 function pickCategory(x: number): number {
-  for (let c = 0; c < CATEGORY_SHARE.length; c++) {
-    x -= CATEGORY_SHARE[c] ?? 0;
+  for (const [c, category] of CATEGORIES.entries()) {
+    x -= category.share;
     if (x < 0) return c;
   }
-  return CATEGORY_SHARE.length - 1;
+  return CATEGORIES.length - 1;
 }
 
 function drawPriceCents(rng: Sfc32, category: number): number {

@@ -2,7 +2,7 @@
 import { rm } from 'node:fs/promises';
 import test from 'ava';
 import { MAX_LINE_BYTES } from '../handlers/local/landed-text-file.ts';
-import { assertBalance, datFile, deliver, goldRow, goldRows, HEADER, ingest, landContent, line, openTestLake, rejectRows } from './helpers/local-lake.ts';
+import { assertBalance, assertKeysLoadVerbatim, datFile, deliver, goldRow, goldRows, HEADER, ingest, landContent, line, openTestLake, rejectRows } from './helpers/local-lake.ts';
 
 test('an empty file and a header-only file are batches of zero lines', async (t) => {
   const lake = await openTestLake(t);
@@ -81,20 +81,8 @@ test('a file with lone CR line ends only, larger than the line limit, is many li
 });
 
 test('file names with spaces, quotes, unicode, plus, percent and SQL are processed and recorded verbatim', async (t) => {
-  const lake = await openTestLake(t);
   const keys = ['sales march 2026.dat', `it's "quoted".dat`, 'ventes-été-日本.dat', "x'; DROP TABLE y; --.dat", 'a+b 100%.dat', 'nested dir/ü.dat'];
-  const landings = [];
-  for (const [i, key] of keys.entries()) landings.push(await landContent(lake, key, datFile([line(`TXN-${i}`)])));
-  const results = await deliver(lake, landings);
-  t.deepEqual(
-    results.map((result) => [result.sourceFile, result.status]),
-    keys.map((key) => [`bronze/${key}`, 'committed']),
-  );
-  t.deepEqual(
-    await goldRows(lake),
-    keys.map((key, i) => goldRow(`TXN-${i}`, key)),
-  );
-  for (const result of results) if (result.status === 'committed' && result.figures) await assertBalance(t, lake, result.figures, 1);
+  await assertKeysLoadVerbatim(t, keys);
 });
 
 test('a .txt landing is ignored', async (t) => {

@@ -10,7 +10,7 @@ import type { ExecutionContext } from 'ava';
 export const BIN = fileURLToPath(new URL('../../bin/procureflow.js', import.meta.url));
 
 /** The header line of a landed file, spelled out as the data contract gives it. */
-export const HEADER = 'transaction_id|transaction_ts|store_id|customer_id|product_id|product_category|quantity|unit_price|discount|total_amount|payment_method|currency';
+export { HEADER } from './local-lake.ts';
 
 export interface Run {
   code: number;

@@ -1,10 +1,7 @@
 // A header preceded by a UTF-8 byte-order mark (as Windows tools write it) is still the header.
 // DuckDB's reader drops the mark itself; Athena's does not, so the silver SQL must ignore it too.
 import test from 'ava';
-import { loadPipelineSql } from '../handlers/core/pipeline-sql.ts';
-import { fillTemplate, identifier, literal } from '../handlers/core/sql-template.ts';
-import { HEADER_LINE } from '../handlers/core/tables.ts';
-import { datFile, goldRow, goldRows, HEADER, ingest, line, openTestLake, rejectRows } from './helpers/local-lake.ts';
+import { datFile, goldRow, goldRows, HEADER, ingest, line, openTestLake, rejectRows, silverOverLines } from './helpers/local-lake.ts';
 
 test('a file whose header follows a byte-order mark: header skipped, nothing rejected', async (t) => {
   const lake = await openTestLake(t);
@@ -17,13 +14,6 @@ test('a file whose header follows a byte-order mark: header skipped, nothing rej
 test('the silver SQL itself skips a header line that starts with a byte-order mark', async (t) => {
   const { lake } = await openTestLake(t);
   const lines = [`\ufeff${HEADER}`, line('TXN-1')];
-  await lake.session.run(
-    `CREATE VIEW bom_lines AS SELECT * FROM (VALUES ${lines.map((text) => `(${fillTemplate('{{v}}', { v: literal(text) })})`).join(', ')}) AS t(line)`,
-  );
-  const silver = fillTemplate((await loadPipelineSql()).silver, {
-    source_table: identifier('bom_lines'),
-    source_file: literal('bom.dat'),
-    header: literal(HEADER_LINE),
-  });
+  const silver = await silverOverLines(lake, 'bom_lines', lines, 'bom.dat');
   t.deepEqual(await lake.session.rows(`SELECT transaction_id, reject_reason FROM (${silver})`), [{ transaction_id: 'TXN-1', reject_reason: null }]);
 });

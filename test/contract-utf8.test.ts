@@ -6,10 +6,8 @@
 // test line uses otherwise) stands for a raw invalid byte, and from_utf8 turns it into U+FFFD as
 // Trino's does. The same SQL text then runs as Athena would run it.
 import test from 'ava';
-import { loadPipelineSql } from '../handlers/core/pipeline-sql.ts';
-import { fillTemplate, identifier, literal } from '../handlers/core/sql-template.ts';
-import { HEADER_LINE } from '../handlers/core/tables.ts';
-import { line, openTestLake } from './helpers/local-lake.ts';
+import { fillTemplate, literal } from '../handlers/core/sql-template.ts';
+import { line, openTestLake, silverOverLines } from './helpers/local-lake.ts';
 
 const RAW_BYTE = '\ue000';
 
@@ -17,14 +15,7 @@ test('the silver SQL finds bytes that are not UTF-8 the way Trino reads them, an
   const { lake } = await openTestLake(t);
   await lake.session.run(`CREATE OR REPLACE MACRO from_utf8(b) AS replace(decode(b), chr(57344), chr(65533))`);
   const lines = [line('TXN-1'), line('TXN-RAW', { customer_id: `CUST-${RAW_BYTE}${RAW_BYTE}` }), line('TXN-MARK', { customer_id: 'CUST-\ufffd' })];
-  await lake.session.run(
-    `CREATE VIEW trino_lines AS SELECT * FROM (VALUES ${lines.map((text) => `(${fillTemplate('{{v}}', { v: literal(text) })})`).join(', ')}) AS t(line)`,
-  );
-  const silver = fillTemplate((await loadPipelineSql()).silver, {
-    source_table: identifier('trino_lines'),
-    source_file: literal('raw.dat'),
-    header: literal(HEADER_LINE),
-  });
+  const silver = await silverOverLines(lake, 'trino_lines', lines, 'raw.dat');
   t.deepEqual(await lake.session.rows(`SELECT transaction_id, customer_id, reject_reason, raw_line FROM (${silver}) ORDER BY raw_line NULLS FIRST`), [
     { transaction_id: 'TXN-1', customer_id: 'CUST-0001', reject_reason: null, raw_line: null },
     { transaction_id: null, customer_id: null, reject_reason: 'malformed', raw_line: line('TXN-MARK', { customer_id: 'CUST-\ufffd' }) },

@@ -9,7 +9,9 @@ import { handleLandingEvent, type LandingResult } from '../../handlers/core/hand
 import { type Landing, objectCreatedEvent } from '../../handlers/core/landing-event.ts';
 import { silentLog } from '../../handlers/core/pipeline-log.ts';
 import type { BatchPorts } from '../../handlers/core/process-batch.ts';
-import { BRONZE_COLUMNS } from '../../handlers/core/tables.ts';
+import { loadPipelineSql } from '../../handlers/core/pipeline-sql.ts';
+import { fillTemplate, identifier, literal } from '../../handlers/core/sql-template.ts';
+import { BRONZE_COLUMNS, HEADER_LINE } from '../../handlers/core/tables.ts';
 import type { Row } from '../../handlers/local/duckdb-session.ts';
 import { landFile, type LocalLake, type LocalLakeOptions, openLocalLake } from '../../handlers/local/local-lake.ts';
 
@@ -231,4 +233,13 @@ export async function assertKeysLoadVerbatim(t: ExecutionContext, keys: string[]
     keys.map((key, i) => goldRow(`TXN-${i}`, key)),
   );
   for (const result of results) if (result.status === 'committed' && result.figures) await assertBalance(t, lake, result.figures, 1);
+}
+
+/**
+ * The pipeline's silver SELECT over `lines` given as a one-column view named `view` (no landed
+ * file, so a test controls every byte the SQL sees, as Trino would read it).
+ */
+export async function silverOverLines(lake: LocalLake, view: string, lines: string[], sourceFile: string): Promise<string> {
+  await lake.session.run(`CREATE VIEW ${view} AS SELECT * FROM (VALUES ${lines.map((text) => `(${fillTemplate('{{v}}', { v: literal(text) })})`).join(', ')}) AS t(line)`);
+  return fillTemplate((await loadPipelineSql()).silver, { source_table: identifier(view), source_file: literal(sourceFile), header: literal(HEADER_LINE) });
 }

@@ -164,7 +164,7 @@ test('table mode shows 100 rows and counts the rest; --limit and --all change th
 test('SHOW TABLES and DESCRIBE work in query; tables and describe list the lake', async (t) => {
   const { lake } = await smallLake(t);
   const show = await procureflow(['query', 'SHOW TABLES', '--lake', lake, '--format', 'csv']);
-  t.is(show.stdout, 'name\ncleaned_transactions\nraw_transactions\nrejected_transactions\n');
+  t.is(show.stdout, 'name\nbatches\ncleaned_transactions\nraw_transactions\nrejected_transactions\n');
   const describe = await procureflow(['query', 'DESCRIBE rejected_transactions', '--lake', lake, '--format', 'csv']);
   t.is(
     describe.stdout.split('\n').map((line) => line.split(',').slice(0, 2).join(',')).join('\n'),
@@ -178,6 +178,7 @@ test('SHOW TABLES and DESCRIBE work in query; tables and describe list the lake'
   t.regex(tables.stdout, /procureflow_db\.cleaned_transactions +gold +3 +15 +valid lines/);
   t.regex(tables.stdout, /procureflow_db\.raw_transactions +silver +4 +16 +every data line/);
   t.regex(tables.stdout, /procureflow_db\.rejected_transactions +gold +1 +4 +broken lines/);
+  t.regex(tables.stdout, /procureflow_db\.batches +catalog +1 +\d+ +one row per committed batch/);
 
   const columns = await procureflow(['describe', 'procureflow_db.cleaned_transactions', '--lake', lake]);
   t.is(columns.code, 0, columns.stderr);
@@ -187,7 +188,7 @@ test('SHOW TABLES and DESCRIBE work in query; tables and describe list the lake'
   t.regex(columns.stdout, /\(15 rows\)\n$/);
   const unknown = await procureflow(['describe', 'cleaned', '--lake', lake]);
   t.is(unknown.code, 1);
-  t.regex(unknown.stderr, /no table "cleaned" in procureflow_db; its tables: cleaned_transactions, raw_transactions, rejected_transactions/);
+  t.regex(unknown.stderr, /no table "cleaned" in procureflow_db; its tables: batches, cleaned_transactions, raw_transactions, rejected_transactions/);
 });
 
 test('query, tables and describe refuse a folder that is not a lake, and create nothing there', async (t) => {

@@ -14,6 +14,9 @@ export const TABLE_PURPOSE: Record<LakeTable, string> = {
   rejected_transactions: 'broken lines with their one reason',
 };
 
+/** The local catalog's view of committed batches (handlers/local/batches-view.ts). */
+const BATCHES_VIEW = { name: 'batches', layer: 'catalog', holds: 'one row per committed batch with its figures' };
+
 export function registerTablesCommand(program: Command): void {
   withMemoryLimitOption(withLakeOption(program.command('tables').description("list the lake's tables with their row counts"))).action(async (_options: unknown, command: Command) => {
     const { lake, schema } = await openLakeForReading(command);
@@ -28,10 +31,10 @@ export function registerTablesCommand(program: Command): void {
         const known = (LAKE_TABLES as string[]).includes(table) ? (table as LakeTable) : undefined;
         rows.push({
           table: `${schema}.${table}`,
-          layer: known ? TABLE_LAYER[known] : '',
+          layer: known ? TABLE_LAYER[known] : table === BATCHES_VIEW.name ? BATCHES_VIEW.layer : '',
           rows: Number(count?.n ?? 0),
           columns: Number(columns),
-          holds: known ? TABLE_PURPOSE[known] : '',
+          holds: known ? TABLE_PURPOSE[known] : table === BATCHES_VIEW.name ? BATCHES_VIEW.holds : '',
         });
       }
       process.stdout.write(formatTable(rows, ['table', 'layer', 'rows', 'columns', 'holds']));

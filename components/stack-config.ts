@@ -15,6 +15,7 @@
 //   - the Lambda runs the full 900 s: a statement still running then is left running and a
 //     retried delivery re-attaches to it (handlers/aws/athena-engine.ts), so time is not a
 //     limit on file size, scanned bytes are.
+import { DEFAULT_ZIP_LIMITS } from '../handlers/core/zip-limits.ts';
 
 export interface StackConfig {
   /** Prefix of every physical name (buckets, function, queues, workgroups). */
@@ -75,11 +76,8 @@ export const DEFAULT_ZIP_MAX_TOTAL_BYTES = 4 * DEFAULT_LANDING_MAX_BYTES;
  * bills a 30-day minimum storage duration. So 30 is both the floor and the default.
  */
 export const MIN_INFREQUENT_ACCESS_DAYS = 30;
-/**
- * The unpacker's own default ratio (handlers/core/zip-landing.ts DEFAULT_ZIP_LIMITS.maxRatio, a
- * test keeps them equal); not imported, because the Pulumi program must not load the unpacker.
- */
-export const DEFAULT_ZIP_MAX_RATIO = 200;
+/** The unpacker's own default ratio, from the limits module that loads no unpacker code. */
+export const DEFAULT_ZIP_MAX_RATIO = DEFAULT_ZIP_LIMITS.maxRatio;
 /** The retention periods CloudWatch Logs accepts. */
 export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 /**

@@ -20,7 +20,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import type { LandingPorts } from '../core/handle-landings.ts';
 import type { PipelineLog } from '../core/pipeline-log.ts';
 import { DEFAULT_SQL_DIR, loadPipelineSql, type PipelineSql } from '../core/pipeline-sql.ts';
-import { DEFAULT_ZIP_LIMITS } from '../core/zip-landing.ts';
+import { DEFAULT_ZIP_LIMITS } from '../core/zip-limits.ts';
 import { tmpdir } from 'node:os';
 import { AthenaEngine } from './athena-engine.ts';
 import type { Timing } from './backoff.ts';
@@ -28,6 +28,14 @@ import { GlueCatalog } from './glue-catalog.ts';
 import { DEFAULT_LAMBDA_ZIP_MAX_TOTAL_BYTES, DEFAULT_LANDING_MAX_BYTES, type LambdaSettings } from './lambda-settings.ts';
 import { LongLineRepairEngine } from './long-line-engine.ts';
 import { S3ObjectStore } from './s3-object-store.ts';
+
+/**
+ * Files whose own steps run at once in one invocation. Each keeps at most 4 queries in flight (its
+ * file_figures counts), so 4 files stay at 16, under Athena's default active DML quota of 20
+ * ("A DML or DDL query quota includes both running and queued queries", service-limits.html); the
+ * FIFO message group runs one invocation at a time, and the gold steps run after these.
+ */
+export const PARALLEL_FILES = 4;
 
 export interface AwsClients {
   s3: S3Client;
@@ -96,6 +104,9 @@ export async function openAwsLake(settings: LambdaSettings, clients: AwsClients,
         landingMaxBytes: settings.landingMaxBytes,
         // Members of a zip land in bronze and raise their own events, in the FIFO order.
         processUnpackedMembers: false,
+        parallelFiles: PARALLEL_FILES,
+        // FIFO: nothing landed after a failed file may commit before it.
+        afterFailure: 'stop',
       };
     },
   };

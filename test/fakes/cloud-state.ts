@@ -7,6 +7,11 @@ import { createHash } from 'node:crypto';
 
 export interface StoredObject {
   body: Buffer;
+  /**
+   * Model mode (bench/cloud.ts): the size the object stands for, with an empty body. S3 answers
+   * this size (HEAD, listings); reading its bytes fails loudly.
+   */
+  declaredSize?: number;
   /** Bare MD5 hex, as S3 gives for a single-part upload. */
   etag: string;
   lastModified: Date;
@@ -100,6 +105,71 @@ export const DEFAULT_SETTINGS: FakeSettings = {
   now: () => Date.now(),
 };
 
+/** An object's size as S3 reports it: its bytes, or the size a model object stands for. */
+export function objectSize(object: StoredObject): number {
+  return object.declaredSize ?? object.body.length;
+}
+
+/** Orders strings as their UTF-8 bytes compare (code point order), as S3 lists keys. */
+function compareUtf8(a: string, b: string): number {
+  const length = Math.min(a.length, b.length);
+  for (let index = 0; index < length; index++) {
+    const x = a.charCodeAt(index);
+    const y = b.charCodeAt(index);
+    if (x === y) continue;
+    // A surrogate stands for a code point above U+FFFF, so it sorts after every other BMP unit.
+    const rank = (unit: number) => (unit >= 0xd800 && unit <= 0xdfff ? unit + 0x10000 : unit);
+    return rank(x) - rank(y);
+  }
+  return a.length - b.length;
+}
+
+/**
+ * A bucket's objects with their keys kept sorted, so a prefix listing is a binary search and not
+ * a scan and sort of the whole bucket (the cloud bench lists buckets of tens of thousands of keys).
+ */
+class BucketObjects extends Map<string, StoredObject> {
+  private readonly sorted: string[] = [];
+
+  /** Index of the first key not below `key`. */
+  private lowerBound(key: string): number {
+    let low = 0;
+    let high = this.sorted.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (compareUtf8(this.sorted[middle] as string, key) < 0) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  }
+
+  override set(key: string, value: StoredObject): this {
+    if (!this.has(key)) this.sorted.splice(this.lowerBound(key), 0, key);
+    return super.set(key, value);
+  }
+
+  override delete(key: string): boolean {
+    if (!super.delete(key)) return false;
+    this.sorted.splice(this.lowerBound(key), 1);
+    return true;
+  }
+
+  override clear(): void {
+    super.clear();
+    this.sorted.length = 0;
+  }
+
+  keysWithPrefix(prefix: string): string[] {
+    const out: string[] = [];
+    for (let index = this.lowerBound(prefix); index < this.sorted.length; index++) {
+      const key = this.sorted[index] as string;
+      if (!key.startsWith(prefix)) break;
+      out.push(key);
+    }
+    return out;
+  }
+}
+
 export class CloudState {
   readonly buckets = new Map<string, Map<string, StoredObject>>();
   readonly databases = new Map<string, Map<string, { table: GlueTable; partitions: Map<string, GluePartition> }>>();
@@ -121,7 +191,7 @@ export class CloudState {
   }
 
   createBucket(name: string): void {
-    if (!this.buckets.has(name)) this.buckets.set(name, new Map());
+    if (!this.buckets.has(name)) this.buckets.set(name, new BucketObjects());
   }
 
   createDatabase(name: string): void {
@@ -132,10 +202,19 @@ export class CloudState {
     this.workGroups.set(group.name, group);
   }
 
-  /** Writes an object as PutObject would (tests use it to land files). */
-  putObject(bucket: string, key: string, body: Buffer | string): StoredObject {
+  /**
+   * Writes an object as PutObject would (tests use it to land files). `{ declaredSize }` writes a
+   * model object: no bytes, a size, and an ETag made from its name and size.
+   */
+  putObject(bucket: string, key: string, body: Buffer | string | { declaredSize: number }): StoredObject {
     const objects = this.buckets.get(bucket);
     if (!objects) throw new Error(`fake S3: no bucket ${bucket}`);
+    if (!Buffer.isBuffer(body) && typeof body === 'object') {
+      const etag = createHash('md5').update(`model:${bucket}/${key}:${body.declaredSize}`).digest('hex');
+      const object = { body: Buffer.alloc(0), declaredSize: body.declaredSize, etag, lastModified: new Date() };
+      objects.set(key, object);
+      return object;
+    }
     const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body, 'utf8');
     const object = { body: bytes, etag: createHash('md5').update(bytes).digest('hex'), lastModified: new Date() };
     objects.set(key, object);
@@ -150,6 +229,7 @@ export class CloudState {
   listKeys(bucket: string, prefix: string): string[] {
     const objects = this.buckets.get(bucket);
     if (!objects) return [];
+    if (objects instanceof BucketObjects) return objects.keysWithPrefix(prefix);
     return [...objects.keys()].filter((key) => key.startsWith(prefix)).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
   }
 

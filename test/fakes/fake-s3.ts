@@ -2,7 +2,7 @@
 // "Object Created" notifications to whoever listens (event-routing.ts decides what they reach).
 import { NoSuchBucket, NoSuchKey, NotFound } from '@aws-sdk/client-s3';
 import { Readable } from 'node:stream';
-import type { CloudState } from './cloud-state.ts';
+import { type CloudState, objectSize } from './cloud-state.ts';
 
 export interface ObjectCreated {
   bucket: string;
@@ -31,10 +31,10 @@ export class FakeS3 {
   }
 
   /** Lands an object as a client's PutObject would, notifications included. */
-  put(bucket: string, key: string, body: Buffer | string, reason = 'PutObject'): { ETag: string } {
+  put(bucket: string, key: string, body: Buffer | string | { declaredSize: number }, reason = 'PutObject'): { ETag: string } {
     this.objects(bucket);
     const stored = this.state.putObject(bucket, key, body);
-    for (const listener of this.listeners) listener({ bucket, key, size: stored.body.length, etag: stored.etag, reason });
+    for (const listener of this.listeners) listener({ bucket, key, size: objectSize(stored), etag: stored.etag, reason });
     return { ETag: `"${stored.etag}"` };
   }
 
@@ -43,13 +43,14 @@ export class FakeS3 {
     const object = this.objects(input.Bucket).get(input.Key ?? '');
     // HEAD has no body, so the SDK reports a bare 404 as NotFound.
     if (!object) throw new NotFound({ message: 'Not Found', $metadata: $metadata(404) });
-    return { ContentLength: object.body.length, ETag: `"${object.etag}"`, LastModified: object.lastModified };
+    return { ContentLength: objectSize(object), ETag: `"${object.etag}"`, LastModified: object.lastModified };
   }
 
   getObject(input: { Bucket?: string; Key?: string }) {
     this.state.calls.push(`S3.GetObject s3://${input.Bucket ?? ''}/${input.Key ?? ''}`);
     const object = this.objects(input.Bucket).get(input.Key ?? '');
     if (!object) throw new NoSuchKey({ message: 'The specified key does not exist.', $metadata: $metadata(404) });
+    if (object.declaredSize !== undefined) throw new Error(`fake S3 (model mode): s3://${input.Bucket ?? ''}/${input.Key ?? ''} has a declared size and no bytes to read`);
     return { Body: Readable.from([object.body]), ContentLength: object.body.length, ETag: `"${object.etag}"` };
   }
 
@@ -65,7 +66,7 @@ export class FakeS3 {
     const slash = source.indexOf('/');
     const object = this.objects(source.slice(0, slash)).get(source.slice(slash + 1));
     if (!object) throw new NoSuchKey({ message: 'The specified key does not exist.', $metadata: $metadata(404) });
-    const out = this.put(input.Bucket ?? '', input.Key ?? '', object.body, 'CopyObject');
+    const out = this.put(input.Bucket ?? '', input.Key ?? '', object.declaredSize === undefined ? object.body : { declaredSize: object.declaredSize }, 'CopyObject');
     return { CopyObjectResult: { ETag: out.ETag, LastModified: new Date() } };
   }
 
@@ -78,7 +79,10 @@ export class FakeS3 {
     const page = keys.slice(start, start + pageSize);
     const truncated = start + pageSize < keys.length;
     return {
-      Contents: page.map((Key) => ({ Key, Size: objects.get(Key)?.body.length ?? 0, ETag: `"${objects.get(Key)?.etag ?? ''}"` })),
+      Contents: page.map((Key) => {
+        const object = objects.get(Key);
+        return { Key, Size: object ? objectSize(object) : 0, ETag: `"${object?.etag ?? ''}"` };
+      }),
       KeyCount: page.length,
       IsTruncated: truncated,
       ...(truncated ? { NextContinuationToken: String(start + pageSize) } : {}),

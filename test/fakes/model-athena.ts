@@ -1,0 +1,449 @@
+// The fake Athena in MODEL mode (bench/cloud.ts): the same three API operations as fake-athena.ts,
+// on the same shared state, but statements are not executed. Each statement is modelled:
+// - what it reads: every reference to a table in its text counts that table's bytes once (Trino
+//   scans a table once per reference; the model reads all columns, an upper bound for Parquet);
+//   a landed text file reads its declared size; a work table the declared size of what its CTAS
+//   wrote; the gold table only the partitions its range can hold (pruning, below);
+// - what it writes: a CTAS writes objects with declared sizes, fractions of the landed bytes
+//   (ModelShape: silver, rejects, gold), and registers its table (and, partitioned, its partitions
+//   as Trino's HiveMetadata.finishCreateTable does);
+// - how long it runs: the latency model (latency-model.ts), in virtual time (virtual-clock.ts):
+//   SUCCEEDED once virtual now ≥ start + modelled duration;
+// - what it answers: the counts the core's figure queries ask for (batch-figures.ts), taken from
+//   one profile per landed file (lines = bytes / bytesPerLine; rejects, in-batch and in-gold
+//   duplicates as shares of the lines), so that every batch's balance holds.
+//
+// Pruning model: a gold partition is read whole when the id range recorded on its commit (the
+// figures' goldIds, batch-figures.ts) overlaps the statement's `transaction_id BETWEEN a AND b`,
+// and not at all otherwise (Athena skips row groups whose min/max statistics lie outside the
+// predicate; a batch's gold spans its own ids, so a partition is all in or all out; footers are
+// not counted). Without a BETWEEN, or for a partition without a recorded range, it is read whole.
+//
+// Rules kept from fake-athena.ts, with the same sources: (d) the active DML quota
+// (TooManyRequestsException, service-limits.html), (e) ClientRequestToken length and idempotency
+// (API reference, StartQueryExecution), CTAS into a non-empty location (b) or onto an existing
+// table. Not checked here: Trino's grammar and function list (the DuckDB mode checks the same SQL).
+import { InvalidRequestException, TooManyRequestsException } from '@aws-sdk/client-athena';
+import { type CloudState, type GluePartition, type GlueTable, objectSize, type QueryResult, splitS3Uri } from './cloud-state.ts';
+import { parseCtas } from './ctas-statement.ts';
+import { type LatencyModel, statementMs } from './latency-model.ts';
+import { AthenaQueryFailure } from './trino-text-reader.ts';
+import type { VirtualClock } from './virtual-clock.ts';
+
+const $metadata = { httpStatusCode: 400 };
+
+/** The shape of the modelled data: sizes as fractions of the landed `.dat`, counts as shares of its lines. */
+export interface ModelShape {
+  bytesPerLine: number;
+  silverFraction: number;
+  goldFraction: number;
+  rejectsFraction: number;
+  rejectShare: number;
+  duplicateShare: number;
+  /** Valid ids that an earlier batch already wrote to gold (they overlap the previous file's ids). */
+  goldDuplicateShare: number;
+}
+
+/** Silver, gold and rejects as README measures them under data contract revision 2 (see the bench). */
+export const DEFAULT_SHAPE: ModelShape = {
+  bytesPerLine: 100,
+  silverFraction: 0.2,
+  goldFraction: 0.19,
+  rejectsFraction: 0.004,
+  rejectShare: 0.01,
+  duplicateShare: 0.01,
+  goldDuplicateShare: 0.001,
+};
+
+/** One landed file as the model knows it. */
+export interface LandingProfile {
+  bytes: number;
+  lines: number;
+  rejected: number;
+  duplicatesInBatch: number;
+  duplicatesInGold: number;
+  loaded: number;
+  /** Range of the valid ids (includes the ids also in earlier gold). */
+  idMin: string;
+  idMax: string;
+  /** Range of the ids this batch loads into gold. */
+  loadedMin: string;
+  loadedMax: string;
+}
+
+/** Ids as the generator's grow: fixed width, so that byte order is number order. */
+export function modelId(n: number): string {
+  return `T${String(n).padStart(15, '0')}`;
+}
+
+/** What one statement did, for the bench's totals. */
+export interface StatementRecord {
+  kind: string;
+  scannedBytes: number;
+  /** Of scannedBytes, what came from the committed gold table (the history). */
+  historyBytes: number;
+  writtenBytes: number;
+  ms: number;
+}
+
+interface ModelExecution {
+  id: string;
+  token: string;
+  sql: string;
+  database: string;
+  workGroup: string;
+  submitted: number;
+  completed?: number;
+  settled: boolean;
+  outcome?: { state: 'SUCCEEDED'; result: QueryResult } | { state: 'FAILED'; reason: string };
+}
+
+interface Plan {
+  record: StatementRecord;
+  /** Runs at the statement's modelled end: its writes and its answer. */
+  finish: () => QueryResult;
+}
+
+const TABLE_REFERENCE = /\b(?:[a-z_][a-z0-9_]*\.)?(bronze_[a-z0-9_]+|stage_(?:silver|rejects|gold)_[a-z0-9_]+|cleaned_transactions|raw_transactions|rejected_transactions)\b/g;
+const bigint = (name: string) => ({ name, type: 'bigint' });
+const varchar = (name: string) => ({ name, type: 'varchar' });
+
+export class ModelAthena {
+  readonly records: StatementRecord[] = [];
+  /** StartQueryExecution calls refused by the DML quota. */
+  throttled = 0;
+  /** The most DML statements active at once. */
+  peakActive = 0;
+  private readonly executions = new Map<string, ModelExecution>();
+  private readonly tokens = new Map<string, string>();
+  private readonly landings = new Map<string, LandingProfile>();
+  private readonly profiles = new Map<string, LandingProfile>();
+  private readonly goldStages = new Map<string, string[]>();
+  private readonly partitionRanges = new WeakMap<GluePartition, { min: string; max: string } | null | undefined>();
+  private active = 0;
+  private sequence = 0;
+  private nextId: number;
+
+  constructor(
+    private readonly state: CloudState,
+    private readonly clock: VirtualClock,
+    private readonly latency: LatencyModel,
+    private readonly shape: ModelShape = DEFAULT_SHAPE,
+    firstId = 0,
+  ) {
+    this.nextId = firstId;
+  }
+
+  /** Declares a landed file's content, in landing order: its counts and ids (ids grow with landings). */
+  land(bucket: string, key: string, bytes: number): LandingProfile {
+    const lines = Math.max(1, Math.round(bytes / this.shape.bytesPerLine));
+    const rejected = Math.round(lines * this.shape.rejectShare);
+    const duplicatesInBatch = Math.round(lines * this.shape.duplicateShare);
+    const duplicatesInGold = Math.min(this.nextId, Math.round(lines * this.shape.goldDuplicateShare));
+    const loaded = lines - rejected - duplicatesInBatch - duplicatesInGold;
+    const first = this.nextId;
+    this.nextId += loaded;
+    const profile: LandingProfile = {
+      bytes,
+      lines,
+      rejected,
+      duplicatesInBatch,
+      duplicatesInGold,
+      loaded,
+      idMin: modelId(first - duplicatesInGold),
+      idMax: modelId(first + loaded - 1),
+      loadedMin: modelId(first),
+      loadedMax: modelId(first + loaded - 1),
+    };
+    this.landings.set(`${bucket}/${key}`, profile);
+    return profile;
+  }
+
+  startQueryExecution(input: { QueryString?: string; ClientRequestToken?: string; QueryExecutionContext?: { Database?: string }; WorkGroup?: string }): { QueryExecutionId: string } {
+    const sql = input.QueryString ?? '';
+    const token = input.ClientRequestToken;
+    // Rule (e), as fake-athena.ts: "Minimum length of 32. Maximum length of 128."; the same token
+    // returns the same query; a changed parameter is an error (API reference, StartQueryExecution).
+    if (token !== undefined && (token.length < 32 || token.length > 128)) {
+      throw new InvalidRequestException({ message: `1 validation error detected: Value at 'clientRequestToken' failed to satisfy constraint: Member must have length between 32 and 128`, $metadata });
+    }
+    const database = input.QueryExecutionContext?.Database ?? 'default';
+    const workGroup = input.WorkGroup ?? 'primary';
+    const earlier = token === undefined ? undefined : this.executions.get(this.tokens.get(token) ?? '');
+    if (earlier) {
+      if (earlier.sql !== sql || earlier.database !== database || earlier.workGroup !== workGroup) throw new InvalidRequestException({ message: 'Idempotent parameters do not match', $metadata });
+      return { QueryExecutionId: earlier.id };
+    }
+    if (!this.state.workGroups.has(workGroup)) throw new InvalidRequestException({ message: `WorkGroup ${workGroup} is not found.`, $metadata });
+    // Rule (d), as fake-athena.ts: "A DML or DDL query quota includes both running and queued
+    // queries" (https://docs.aws.amazon.com/athena/latest/ug/service-limits.html). All our statements are DML.
+    if (this.active >= this.latency.activeDmlQuota) {
+      this.throttled++;
+      throw new TooManyRequestsException({ message: 'You have exceeded the limit for the number of queries you can run concurrently. Reduce the number of concurrent queries submitted by this account.', Reason: 'CONCURRENT_QUERY_LIMIT_EXCEEDED', $metadata });
+    }
+    this.sequence += 1;
+    const id = `model-${String(this.sequence).padStart(8, '0')}`;
+    const execution: ModelExecution = { id, token: token ?? id, sql, database, workGroup, submitted: this.clock.now(), settled: false };
+    this.executions.set(id, execution);
+    if (token !== undefined) this.tokens.set(token, id);
+    this.active++;
+    this.peakActive = Math.max(this.peakActive, this.active);
+    let plan: Plan | undefined;
+    let failure: string | undefined;
+    try {
+      plan = this.plan(sql, database, id);
+    } catch (error) {
+      failure = error instanceof Error ? error.message : String(error);
+    }
+    const ms = plan ? plan.record.ms : this.latency.athenaFixedMs;
+    if (plan) this.records.push(plan.record);
+    void this.clock.sleep(ms).then(() => {
+      try {
+        if (!plan) throw new AthenaQueryFailure(failure ?? 'unknown');
+        execution.outcome = { state: 'SUCCEEDED', result: plan.finish() };
+      } catch (error) {
+        execution.outcome = { state: 'FAILED', reason: error instanceof Error ? error.message : String(error) };
+      }
+      execution.completed = this.clock.now();
+      execution.settled = true;
+      this.active--;
+    });
+    return { QueryExecutionId: id };
+  }
+
+  getQueryExecution(input: { QueryExecutionId?: string }) {
+    const execution = this.execution(input.QueryExecutionId);
+    const base = { QueryExecutionId: execution.id, Query: execution.sql, StatementType: 'DML', WorkGroup: execution.workGroup, QueryExecutionContext: { Database: execution.database } };
+    const submitted = new Date(execution.submitted);
+    if (!execution.settled) return { QueryExecution: { ...base, Status: { State: 'RUNNING', SubmissionDateTime: submitted } } };
+    const completed = new Date(execution.completed ?? execution.submitted);
+    const outcome = execution.outcome;
+    if (outcome?.state === 'SUCCEEDED') return { QueryExecution: { ...base, Status: { State: 'SUCCEEDED', SubmissionDateTime: submitted, CompletionDateTime: completed } } };
+    const reason = outcome?.reason ?? 'unknown';
+    return {
+      QueryExecution: {
+        ...base,
+        Status: { State: 'FAILED', SubmissionDateTime: submitted, CompletionDateTime: completed, StateChangeReason: reason, AthenaError: { ErrorCategory: 2, ErrorMessage: reason, Retryable: false } },
+      },
+    };
+  }
+
+  /** As fake-athena.ts: a SELECT's first page starts with the header row; a CTAS answers UpdateCount. */
+  getQueryResults(input: { QueryExecutionId?: string; NextToken?: string; MaxResults?: number }) {
+    const execution = this.execution(input.QueryExecutionId);
+    if (!execution.settled) throw new InvalidRequestException({ message: 'Query has not yet finished. Current state: RUNNING', $metadata });
+    if (execution.outcome?.state !== 'SUCCEEDED') throw new InvalidRequestException({ message: 'Query did not finish successfully. Final query state: FAILED', $metadata });
+    const result = execution.outcome.result;
+    const pageSize = input.MaxResults ?? 1000;
+    if (pageSize > 1000) throw new InvalidRequestException({ message: 'MaxResults must be at most 1000', $metadata });
+    const all = [...(result.updateCount === undefined ? [result.columns.map((column) => column.name)] : []), ...result.rows];
+    const start = input.NextToken ? Number(input.NextToken) : 0;
+    const next = start + pageSize < all.length ? String(start + pageSize) : undefined;
+    return {
+      ...(result.updateCount !== undefined ? { UpdateCount: result.updateCount } : {}),
+      ResultSet: {
+        Rows: all.slice(start, start + pageSize).map((row) => ({ Data: row.map((value) => (value === null ? {} : { VarCharValue: value })) })),
+        ResultSetMetadata: { ColumnInfo: result.columns.map((column) => ({ Name: column.name, Label: column.name, Type: column.type })) },
+      },
+      ...(next ? { NextToken: next } : {}),
+    };
+  }
+
+  private execution(id: string | undefined): ModelExecution {
+    const execution = this.executions.get(id ?? '');
+    if (!execution) throw new InvalidRequestException({ message: `QueryExecution ${id ?? ''} was not found`, $metadata });
+    return execution;
+  }
+
+  // ---- the statement model -------------------------------------------------------------------
+
+  private plan(sql: string, database: string, queryId: string): Plan {
+    const text = sql
+      .split('\n')
+      .filter((line) => !line.trim().startsWith('--'))
+      .join('\n');
+    const ctas = parseCtas(text);
+    const select = ctas ? ctas.select : text;
+    const references = [...select.matchAll(TABLE_REFERENCE)].map((match) => match[1] as string);
+    const range = /transaction_id BETWEEN '([^']*)' AND '([^']*)'/.exec(select);
+    let scannedBytes = 0;
+    let historyBytes = 0;
+    for (const name of references) {
+      if (name === 'cleaned_transactions') {
+        const bytes = this.goldBytes(database, range ? { min: range[1] as string, max: range[2] as string } : undefined);
+        scannedBytes += bytes;
+        historyBytes += bytes;
+      } else scannedBytes += this.tableBytes(database, name);
+    }
+    const record = (kind: string, writtenBytes: number): StatementRecord => ({
+      kind,
+      scannedBytes,
+      historyBytes,
+      writtenBytes,
+      ms: statementMs(this.latency, scannedBytes, writtenBytes),
+    });
+    if (ctas) return this.planCtas(ctas, database, queryId, references, record);
+    const answer = this.answer(select, references);
+    return { record: record(answer.kind, 0), finish: () => answer.result };
+  }
+
+  private planCtas(ctas: NonNullable<ReturnType<typeof parseCtas>>, database: string, queryId: string, references: string[], record: (kind: string, written: number) => StatementRecord): Plan {
+    const name = ctas.table.includes('.') ? (ctas.table.split('.')[1] as string) : ctas.table;
+    const location = ctas.properties.external_location;
+    if (!location) throw new AthenaQueryFailure('model: a CTAS without external_location is not modelled');
+    const folder = location.endsWith('/') ? location : `${location}/`;
+    // What the CTAS writes, per output folder.
+    let outputs: Array<{ folder: string; bytes: number; batchId?: string }>;
+    let rows: number;
+    let kind: string;
+    if (name.startsWith('stage_silver_')) {
+      const batchId = name.slice('stage_silver_'.length);
+      const bronze = references.find((reference) => reference.startsWith('bronze_'));
+      if (!bronze) throw new AthenaQueryFailure(`model: silver CTAS ${name} reads no landed file`);
+      const profile = this.landedProfile(database, bronze);
+      this.profiles.set(batchId, profile);
+      outputs = [{ folder, bytes: profile.bytes * this.shape.silverFraction }];
+      rows = profile.lines;
+      kind = 'silver';
+    } else if (name.startsWith('stage_rejects_')) {
+      const profile = this.profile(name.slice('stage_rejects_'.length));
+      outputs = [{ folder, bytes: profile.bytes * this.shape.rejectsFraction }];
+      rows = profile.rejected;
+      kind = 'rejects';
+    } else if (name.startsWith('stage_gold_') && ctas.partitionedBy.join() === 'batch_id') {
+      const batches = [...new Set(references.filter((reference) => reference.startsWith('stage_silver_')).map((reference) => reference.slice('stage_silver_'.length)))];
+      this.goldStages.set(name, batches);
+      outputs = batches.map((batchId) => ({ folder: `${folder}batch_id=${batchId}/`, bytes: this.profile(batchId).bytes * this.shape.goldFraction, batchId }));
+      rows = batches.reduce((sum, batchId) => sum + this.profile(batchId).loaded, 0);
+      kind = 'gold';
+    } else throw new AthenaQueryFailure(`model: CTAS into ${name} is not modelled`);
+    const written = outputs.reduce((sum, output) => sum + output.bytes, 0);
+    return {
+      record: record(kind, written),
+      finish: () => {
+        const { bucket, prefix } = splitS3Uri(folder);
+        if (this.state.table(database, name)) throw new AthenaQueryFailure(`TABLE_ALREADY_EXISTS: line 1:1: Table 'awsdatacatalog.${database}.${name}' already exists`);
+        // Rule (b), as fake-athena.ts (considerations-ctas.html; Trino HiveMetadata HIVE_PATH_ALREADY_EXISTS).
+        if (this.state.listKeys(bucket, prefix).length > 0) throw new AthenaQueryFailure(`HIVE_PATH_ALREADY_EXISTS: Target directory for table '${database}.${name}' already exists: ${location}`);
+        const partitions = new Map<string, GluePartition>();
+        const table: GlueTable = {
+          Name: name,
+          TableType: 'EXTERNAL_TABLE',
+          Parameters: { EXTERNAL: 'TRUE', parquet_compression: 'SNAPPY' },
+          StorageDescriptor: { Location: location, Columns: [] },
+          PartitionKeys: ctas.partitionedBy.map((key) => ({ Name: key, Type: 'string' })),
+        };
+        for (const output of outputs) {
+          const target = splitS3Uri(output.folder);
+          this.state.putObject(target.bucket, `${target.prefix}${queryId}-00000.snappy.parquet`, { declaredSize: Math.round(output.bytes) });
+          if (output.batchId) partitions.set(JSON.stringify([output.batchId]), { Values: [output.batchId], StorageDescriptor: { ...table.StorageDescriptor, Location: output.folder }, Parameters: {} });
+        }
+        const schema = this.state.databases.get(database);
+        if (!schema) throw new AthenaQueryFailure(`SCHEMA_NOT_FOUND: Schema '${database}' does not exist`);
+        schema.set(name, { table, partitions });
+        return { columns: [bigint('rows')], rows: [], updateCount: rows };
+      },
+    };
+  }
+
+  /** The answers to the core's figure queries (batch-figures.ts), from the batches' profiles. */
+  private answer(select: string, references: string[]): { kind: string; result: QueryResult } {
+    const silverBatch = () => {
+      const reference = references.find((name) => name.startsWith('stage_silver_'));
+      if (!reference) throw new AthenaQueryFailure('model: the query reads no silver stage');
+      return reference.slice('stage_silver_'.length);
+    };
+    const one = (column: { name: string; type: string }, value: string) => ({ columns: [column], rows: [[value]] });
+    if (/^SELECT count\(\*\) AS lines FROM /.test(select)) return { kind: 'file_figures', result: one(bigint('lines'), String(this.profile(silverBatch()).lines)) };
+    if (/^SELECT count\(\*\) - count\(DISTINCT transaction_id\) AS duplicates FROM /.test(select)) {
+      return { kind: 'file_figures', result: one(bigint('duplicates'), String(this.profile(silverBatch()).duplicatesInBatch)) };
+    }
+    if (/^SELECT reason, count\(\*\) AS n FROM /.test(select)) {
+      const reference = references.find((name) => name.startsWith('stage_rejects_')) ?? '';
+      const rejected = this.profile(reference.slice('stage_rejects_'.length)).rejected;
+      return { kind: 'file_figures', result: { columns: [varchar('reason'), bigint('n')], rows: rejected > 0 ? [['malformed', String(rejected)]] : [] } };
+    }
+    if (/^SELECT min\(transaction_id\) AS min_id, max\(transaction_id\) AS max_id FROM /.test(select)) {
+      const profile = this.profile(silverBatch());
+      return { kind: 'file_figures', result: { columns: [varchar('min_id'), varchar('max_id')], rows: [[profile.idMin, profile.idMax]] } };
+    }
+    if (/^SELECT batch_id, count\(\*\) AS loaded, min\(transaction_id\) AS min_id, max\(transaction_id\) AS max_id FROM /.test(select)) {
+      const stage = references.find((name) => name.startsWith('stage_gold_')) ?? '';
+      const batches = this.goldStages.get(stage);
+      if (!batches) throw new AthenaQueryFailure(`model: no gold stage ${stage}`);
+      const rows = batches.flatMap((batchId) => {
+        const profile = this.profile(batchId);
+        return profile.loaded > 0 ? [[batchId, String(profile.loaded), profile.loadedMin, profile.loadedMax]] : [];
+      });
+      return { kind: 'figures', result: { columns: [varchar('batch_id'), bigint('loaded'), varchar('min_id'), varchar('max_id')], rows } };
+    }
+    if (/^SELECT s\.batch_id, count\(DISTINCT s\.transaction_id\) AS duplicates FROM /.test(select)) {
+      const batches = [...new Set(references.filter((name) => name.startsWith('stage_silver_')).map((name) => name.slice('stage_silver_'.length)))];
+      const rows = batches.flatMap((batchId) => {
+        const n = this.profile(batchId).duplicatesInGold;
+        return n > 0 ? [[batchId, String(n)]] : [];
+      });
+      return { kind: 'figures', result: { columns: [varchar('batch_id'), bigint('duplicates')], rows } };
+    }
+    throw new AthenaQueryFailure(`model: this statement is not modelled: ${select.slice(0, 80)}`);
+  }
+
+  private profile(batchId: string): LandingProfile {
+    const profile = this.profiles.get(batchId);
+    if (!profile) throw new AthenaQueryFailure(`model: batch ${batchId} has no silver yet`);
+    return profile;
+  }
+
+  /** The profile of the file a landed-file table's manifest points at. */
+  private landedProfile(database: string, tableName: string): LandingProfile {
+    const table = this.state.table(database, tableName);
+    if (!table) throw new AthenaQueryFailure(`TABLE_NOT_FOUND: Table '${database}.${tableName}' does not exist`);
+    const { bucket, prefix } = splitS3Uri(table.StorageDescriptor.Location.endsWith('/') ? table.StorageDescriptor.Location : `${table.StorageDescriptor.Location}/`);
+    const manifest = this.state.listKeys(bucket, prefix).map((key) => this.state.getObject(bucket, key)?.body.toString('utf8') ?? '').join('');
+    const target = manifest.split('\n').find((line) => line.length > 0);
+    if (!target) throw new AthenaQueryFailure(`model: ${tableName} lists no file`);
+    const { bucket: targetBucket, prefix: targetKey } = splitS3Uri(target);
+    const profile = this.landings.get(`${targetBucket}/${targetKey}`);
+    if (!profile) throw new AthenaQueryFailure(`model: ${target} was not landed through the model`);
+    return profile;
+  }
+
+  private tableBytes(database: string, name: string): number {
+    if (name.startsWith('bronze_')) return this.landedProfile(database, name).bytes;
+    const table = this.state.table(database, name);
+    if (!table) throw new AthenaQueryFailure(`TABLE_NOT_FOUND: Table '${database}.${name}' does not exist`);
+    if (table.PartitionKeys.length > 0) return this.state.partitions(database, name).reduce((sum, partition) => sum + this.bytesUnder(partition.StorageDescriptor.Location), 0);
+    return this.bytesUnder(table.StorageDescriptor.Location);
+  }
+
+  /** The committed gold partitions a statement reads under the pruning model (header). */
+  private goldBytes(database: string, range: { min: string; max: string } | undefined): number {
+    let bytes = 0;
+    for (const partition of this.state.partitions(database, 'cleaned_transactions')) {
+      const recorded = this.recordedRange(partition);
+      if (recorded === null) continue;
+      if (range && recorded && (recorded.max < range.min || range.max < recorded.min)) continue;
+      bytes += this.bytesUnder(partition.StorageDescriptor.Location);
+    }
+    return bytes;
+  }
+
+  /** The gold id range recorded on a commit: a range, null (no rows), or undefined (not recorded). */
+  private recordedRange(partition: GluePartition): { min: string; max: string } | null | undefined {
+    if (this.partitionRanges.has(partition)) return this.partitionRanges.get(partition);
+    const text = partition.Parameters.procureflow_figures;
+    const goldIds = text ? (JSON.parse(text) as { goldIds?: { min: string; max: string } | null }).goldIds : undefined;
+    this.partitionRanges.set(partition, goldIds);
+    return goldIds;
+  }
+
+  private bytesUnder(location: string): number {
+    const { bucket, prefix } = splitS3Uri(location.endsWith('/') ? location : `${location}/`);
+    let bytes = 0;
+    for (const key of this.state.listKeys(bucket, prefix)) {
+      const object = this.state.getObject(bucket, key);
+      if (object) bytes += objectSize(object);
+    }
+    return bytes;
+  }
+}

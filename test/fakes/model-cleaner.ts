@@ -26,14 +26,21 @@ export interface ModelCleanerOptions {
   goldHistory?: { rows: number; partitions: number };
   /** The function timeout (the stack's default, components/stack-config.ts: 900 s). */
   timeoutMs?: number;
+  /** The cleaner's environment (default: the stack's, cleaner-on-fake.ts STACK_ENV). */
+  env?: Record<string, string>;
+  /** Receives of one message before the drain gives up (a redrive policy's maxReceiveCount). */
+  maxReceives?: number;
 }
 
 export interface DrainResult {
   /** Virtual time from the first invocation to an empty queue. */
   ms: number;
   invocations: number;
-  /** Messages reported for retry (each one comes back). */
+  /** Messages reported for retry (each one comes back after the visibility timeout). */
   reported: number;
+  /** Of the invocations that reported nothing: the largest bytes scanned / bytes landed, in total and from committed gold. */
+  worstScanRatio: number;
+  worstHistoryRatio: number;
 }
 
 export interface ModelCleaner {
@@ -78,7 +85,7 @@ export function modelCleaner(options: ModelCleanerOptions = {}): ModelCleaner {
     metrics.clearMetrics();
     return metrics;
   };
-  const handler = createHandler({ env: STACK_ENV, s3: clients.s3, glue: clients.glue, athena: clients.athena, logger, metrics, timing: clock.timing });
+  const handler = createHandler({ env: options.env ?? STACK_ENV, s3: clients.s3, glue: clients.glue, athena: clients.athena, logger, metrics, timing: clock.timing });
   const timeoutMs = options.timeoutMs ?? 900_000;
   const queue = () => {
     if (!aws.queue) throw new Error('modelCleaner: no queue');
@@ -100,10 +107,15 @@ export function modelCleaner(options: ModelCleanerOptions = {}): ModelCleaner {
       const started = clock.now();
       let invocations = 0;
       let reported = 0;
+      let worstScanRatio = 0;
+      let worstHistoryRatio = 0;
       while (queue().depth > 0) {
         const event = aws.receiveSqsEvent(batchSize);
+        const tooMany = event.Records.find((record) => Number(record.attributes.ApproximateReceiveCount) > (options.maxReceives ?? 3));
+        if (tooMany) throw new Error(`modelCleaner: a message was received ${tooMany.attributes.ApproximateReceiveCount} times; last error: ${errors.at(-1) ?? 'none logged'}`);
         const deadline = clock.now() + timeoutMs;
         const context = { functionName: 'pf-cleaner', awsRequestId: `req-${invocations}`, getRemainingTimeInMillis: () => deadline - clock.now() } as unknown as Context;
+        const recordsBefore = model.records.length;
         const response = await handler(event, context);
         invocations++;
         const failed = new Set(response.batchItemFailures.map((failure) => failure.itemIdentifier));
@@ -112,9 +124,18 @@ export function modelCleaner(options: ModelCleanerOptions = {}): ModelCleaner {
           else queue().delete(record.receiptHandle);
         }
         queue().expireVisibility();
-        if (reported > 0) throw new Error(`modelCleaner: ${reported} message(s) reported for retry; first error: ${errors[0] ?? 'none logged'}`);
+        if (failed.size > 0) {
+          // SQS returns a reported message once its visibility timeout has passed (6 × the
+          // function timeout, components/cleaner.ts); queries left running end meanwhile.
+          await clock.sleep(6 * timeoutMs);
+          continue;
+        }
+        const landed = event.Records.reduce((sum, record) => sum + Number((JSON.parse(record.body) as { detail: { object: { size: number } } }).detail.object.size), 0);
+        const statements = model.records.slice(recordsBefore);
+        worstScanRatio = Math.max(worstScanRatio, statements.reduce((sum, statement) => sum + statement.scannedBytes, 0) / landed);
+        worstHistoryRatio = Math.max(worstHistoryRatio, statements.reduce((sum, statement) => sum + statement.historyBytes, 0) / landed);
       }
-      return { ms: clock.now() - started, invocations, reported };
+      return { ms: clock.now() - started, invocations, reported, worstScanRatio, worstHistoryRatio };
     },
     close() {
       clients.restore();

@@ -1,0 +1,189 @@
+// The cloud throughput bench on a model (issue 8 item 2): the real Lambda handler
+// (handlers/lambda.ts) runs in VIRTUAL time against the shared AWS fake in model mode
+// (test/fakes/model-cleaner.ts): objects have declared sizes, Athena models each statement
+// (test/fakes/model-athena.ts) and every call costs what the latency model says
+// (test/fakes/latency-model.ts). Nothing here is measured on AWS; the figures are what the
+// handler's own sequence of calls costs under the stated model.
+//
+// For each mix (10 000 × 1 MB, 1 000 × 100 MB, 10 × 10 GB) it runs both designs from the same
+// handler code, each on a fresh fake holding a gold of 1 billion rows:
+// - today's design: one file per invocation (FIFO batch size 1), so every file runs its steps and
+//   its own gold statement alone;
+// - the group design: up to 10 files per invocation (the FIFO event source mapping's largest
+//   batch), each file's own steps `PARALLEL_FILES` at once (handlers/aws/aws-lake.ts), then one
+//   gold statement and the commits for the group.
+// Usage: npm run bench:cloud [-- --files-1mb N]   (N scales the 1 MB mix down for a quick look)
+import { performance } from 'node:perf_hooks';
+import { CLEANER_ENV } from '../handlers/aws/cleaner-environment.ts';
+import { PARALLEL_FILES } from '../handlers/aws/aws-lake.ts';
+import { STACK_ENV } from '../test/fakes/cleaner-on-fake.ts';
+import { DEFAULT_LATENCY, describeLatency, GB, MB, TB } from '../test/fakes/latency-model.ts';
+import { DEFAULT_SHAPE } from '../test/fakes/model-athena.ts';
+import { modelCleaner } from '../test/fakes/model-cleaner.ts';
+
+const GOLD_HISTORY = { rows: 1_000_000_000, partitions: 1_000 };
+const argIndex = process.argv.indexOf('--files-1mb');
+const files1mb = argIndex > 0 ? Number(process.argv[argIndex + 1]) : 10_000;
+
+const MIXES = [
+  { name: '1 MB', files: files1mb, bytes: 1 * MB },
+  { name: '100 MB', files: 1_000, bytes: 100 * MB },
+  { name: '10 GB', files: 10, bytes: 10 * GB },
+];
+const DESIGNS = [
+  { name: 'today (1 file/invocation)', batchSize: 1 },
+  { name: `group (10 files/invocation, ${PARALLEL_FILES} at once)`, batchSize: 10 },
+];
+
+interface Row {
+  mix: string;
+  design: string;
+  hours: number;
+  landingsPerHour: number;
+  gbPerHour: number;
+  queriesPerGb: number;
+  scannedPerGb: number;
+  historyPerGb: number;
+  worstScanRatio: number;
+  worstHistoryRatio: number;
+  invocations: number;
+  reported: number;
+  throttled: number;
+  peakActive: number;
+  realSeconds: number;
+  /** Virtual time of the gold turn's statements (gold, figures: one at a time) over the run's time. */
+  goldTurnShare: number;
+  /** GB scanned per landed GB, by statement kind. */
+  scannedByKind: Record<string, number>;
+  failure?: string;
+}
+
+const EMPTY: Omit<Row, 'mix' | 'design' | 'hours' | 'realSeconds'> = {
+  landingsPerHour: 0,
+  gbPerHour: 0,
+  queriesPerGb: 0,
+  scannedPerGb: 0,
+  historyPerGb: 0,
+  worstScanRatio: 0,
+  worstHistoryRatio: 0,
+  invocations: 0,
+  reported: 0,
+  throttled: 0,
+  peakActive: 0,
+  goldTurnShare: 0,
+  scannedByKind: {},
+};
+
+async function run(mix: (typeof MIXES)[number], design: (typeof DESIGNS)[number]): Promise<Row> {
+  const started = performance.now();
+  // 10 GB landings are over the cleaner's default limit (5 GiB): the bench raises it.
+  const cleaner = modelCleaner({ goldHistory: GOLD_HISTORY, env: { ...STACK_ENV, [CLEANER_ENV.landingMaxBytes]: String(20 * GB) } });
+  try {
+    const startedAt = cleaner.clock.now();
+    for (let index = 0; index < mix.files; index++) cleaner.land(`${mix.name.replace(' ', '')}-${String(index).padStart(6, '0')}.dat`, mix.bytes);
+    let drained: Awaited<ReturnType<typeof cleaner.drain>>;
+    try {
+      drained = await cleaner.drain(design.batchSize);
+    } catch (error) {
+      // Not finished: report how far it got instead of a figure.
+      const message = error instanceof Error ? error.message : String(error);
+      const hours = (cleaner.clock.now() - startedAt) / 3_600_000;
+      return { ...EMPTY, mix: `${mix.files} × ${mix.name}`, design: design.name, hours, realSeconds: (performance.now() - started) / 1000, failure: message };
+    }
+    const hours = drained.ms / 3_600_000;
+    const landedGb = (mix.files * mix.bytes) / GB;
+    const records = cleaner.model.records;
+    const sum = (pick: (record: (typeof records)[number]) => number) => records.reduce((total, record) => total + pick(record), 0);
+    return {
+      mix: `${mix.files} × ${mix.name}`,
+      design: design.name,
+      hours,
+      landingsPerHour: mix.files / hours,
+      gbPerHour: landedGb / hours,
+      queriesPerGb: records.length / landedGb,
+      scannedPerGb: sum((record) => record.scannedBytes) / GB / landedGb,
+      historyPerGb: sum((record) => record.historyBytes) / GB / landedGb,
+      worstScanRatio: drained.worstScanRatio,
+      worstHistoryRatio: drained.worstHistoryRatio,
+      invocations: drained.invocations,
+      reported: drained.reported,
+      throttled: cleaner.model.throttled,
+      peakActive: cleaner.model.peakActive,
+      realSeconds: (performance.now() - started) / 1000,
+      goldTurnShare: sum((record) => (record.kind === 'gold' || record.kind === 'figures' ? record.ms : 0)) / drained.ms,
+      scannedByKind: Object.fromEntries(
+        [...new Set(records.map((record) => record.kind))].map((kind) => [kind, records.filter((record) => record.kind === kind).reduce((total, record) => total + record.scannedBytes, 0) / GB / landedGb]),
+      ),
+    };
+  } finally {
+    cleaner.close();
+  }
+}
+
+const fmt = (value: number, digits = 0) => value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+console.log('Cloud throughput bench on a model (virtual time; nothing measured on AWS)');
+console.log(`latency model: ${describeLatency(DEFAULT_LATENCY)}`);
+console.log(
+  `data model: ${DEFAULT_SHAPE.bytesPerLine} bytes a line; silver ${DEFAULT_SHAPE.silverFraction * 100} %, gold ${DEFAULT_SHAPE.goldFraction * 100} %, ` +
+    `rejects ${DEFAULT_SHAPE.rejectsFraction * 100} % of the .dat; rejects ${DEFAULT_SHAPE.rejectShare * 100} %, in-batch duplicates ${DEFAULT_SHAPE.duplicateShare * 100} %, ` +
+    `ids already in gold ${DEFAULT_SHAPE.goldDuplicateShare * 100} % of the lines; each table reference of a statement scans the whole table (upper bound)`,
+);
+console.log(
+  `gold before the run: ${fmt(GOLD_HISTORY.rows)} rows in ${fmt(GOLD_HISTORY.partitions)} partitions (${fmt((GOLD_HISTORY.rows * DEFAULT_SHAPE.bytesPerLine * DEFAULT_SHAPE.goldFraction) / GB, 1)} GB); ` +
+    'pruning: a gold partition is read whole when its recorded id range overlaps the statement\'s BETWEEN range, else not at all',
+);
+console.log('');
+const header = ['mix', 'design', 'landings/h', 'GB/h', 'queries/GB', 'GB scanned/GB', 'of it gold history', 'worst invocation scan ×', 'gold turn share', 'invocations', 'retried', 'throttled', 'peak DML', 'virtual h', 'real s'];
+console.log(header.join(' | '));
+const rows: Row[] = [];
+for (const mix of MIXES) {
+  for (const design of DESIGNS) {
+    const row = await run(mix, design);
+    rows.push(row);
+    if (row.failure) {
+      console.log(`${row.mix} | ${row.design} | DID NOT FINISH after ${fmt(row.hours, 2)} virtual h: ${row.failure}`);
+      continue;
+    }
+    console.log(
+      [
+        row.mix,
+        row.design,
+        fmt(row.landingsPerHour),
+        fmt(row.gbPerHour, 1),
+        fmt(row.queriesPerGb, 1),
+        fmt(row.scannedPerGb, 2),
+        fmt(row.historyPerGb, 3),
+        fmt(row.worstScanRatio, 2),
+        `${fmt(row.goldTurnShare * 100)} %`,
+        fmt(row.invocations),
+        fmt(row.reported),
+        fmt(row.throttled),
+        fmt(row.peakActive),
+        fmt(row.hours, 2),
+        fmt(row.realSeconds, 1),
+      ].join(' | '),
+    );
+  }
+}
+
+console.log('');
+console.log('GB scanned per landed GB, by statement kind:');
+for (const row of rows.filter((candidate) => !candidate.failure)) {
+  console.log(`  ${row.mix}, ${row.design}: ${Object.entries(row.scannedByKind).map(([kind, gb]) => `${kind} ${fmt(gb, 2)}`).join(', ')}`);
+}
+const find = (mix: string, batch: number) => rows.find((row) => row.mix.endsWith(mix) && row.design.startsWith(batch === 1 ? 'today' : 'group')) as Row;
+const hundred = find('100 MB', 10);
+const oneToday = find('× 1 MB', 1);
+const oneGroup = find('× 1 MB', 10);
+const finished = rows.filter((row) => !row.failure);
+const worstScan = Math.max(...finished.map((row) => row.worstScanRatio));
+const worstHistory = Math.max(...finished.map((row) => row.worstHistoryRatio));
+const mark = (ok: boolean) => (ok ? 'met' : 'MISSED');
+console.log('');
+console.log(`goal ≥ 1 TB/hour, 100 MB mix, group design: ${fmt((hundred.gbPerHour * GB) / TB, 3)} TB/hour (${mark(hundred.gbPerHour * GB >= TB)})`);
+console.log(`goal ≥ 10× today, 1 MB mix: ${fmt(oneGroup.landingsPerHour / oneToday.landingsPerHour, 2)}× (${mark(oneGroup.landingsPerHour >= 10 * oneToday.landingsPerHour)})`);
+console.log(
+  `goal bytes scanned per batch ≤ 2× its own bytes, gold of 1 billion rows: worst invocation ${fmt(worstScan, 2)}× (${mark(worstScan <= 2)}); ` +
+    `of it read from committed gold: worst ${fmt(worstHistory, 3)}×`,
+);

@@ -1,0 +1,111 @@
+// The fake's model mode (bench/cloud.ts): the virtual clock, the latency model of a known
+// statement, and the real handler taking one modelled landing to a commit. Durations here are
+// virtual (deterministic), not measured.
+import { GetQueryExecutionCommand, StartQueryExecutionCommand } from '@aws-sdk/client-athena';
+import { CreateTableCommand } from '@aws-sdk/client-glue';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import test from 'ava';
+import { figuresFromParameters } from '../handlers/core/batch-figures.ts';
+import { STACK } from './fakes/cleaner-on-fake.ts';
+import { DEFAULT_LATENCY, MB, statementMs } from './fakes/latency-model.ts';
+import { DEFAULT_SHAPE } from './fakes/model-athena.ts';
+import { modelCleaner } from './fakes/model-cleaner.ts';
+import { modelClients } from './fakes/model-face.ts';
+import { VirtualClock } from './fakes/virtual-clock.ts';
+
+test('virtual sleeps wake in wake-time order, and the clock waits for tracked real work', async (t) => {
+  const clock = new VirtualClock(0);
+  const woke: Array<[string, number]> = [];
+  const sleeper = (name: string, ms: number) => clock.sleep(ms).then(() => woke.push([name, clock.now()]));
+  // Real work (a real 20 ms timer) under way: the clock must not jump past it meanwhile.
+  const real = clock.track(async () => {
+    const before = clock.now();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    return [before, clock.now()];
+  });
+  await Promise.all([sleeper('c', 300), sleeper('a', 100), sleeper('b', 100), sleeper('d', 0)]);
+  t.deepEqual(await real, [0, 0]);
+  t.deepEqual(woke, [
+    ['d', 0],
+    ['a', 100],
+    ['b', 100],
+    ['c', 300],
+  ]);
+});
+
+test('the latency model: 1.5 s fixed, 250 MB/s scanned, 100 MB/s written', (t) => {
+  t.is(statementMs(DEFAULT_LATENCY, 250 * MB, 0), 2_500);
+  t.is(statementMs(DEFAULT_LATENCY, 250 * MB, 50 * MB), 3_000);
+  t.is(statementMs(DEFAULT_LATENCY, 0, 0), 1_500);
+});
+
+test('a CTAS over a landed file of 250 MB runs 2.5 s of virtual time (3.0 s when it writes 50 MB)', async (t) => {
+  for (const [silverFraction, expected] of [
+    [0, 2_500],
+    [0.2, 3_000],
+  ] as const) {
+    const cleaner = modelCleaner({ shape: { ...DEFAULT_SHAPE, silverFraction } });
+    const { clock, aws, model } = cleaner;
+    const key = `${STACK.bronzePrefix}known.dat`;
+    cleaner.land('known.dat', 250 * MB);
+    const clients = modelClients(aws, model, clock, DEFAULT_LATENCY);
+    t.teardown(() => {
+      clients.restore();
+      cleaner.close();
+    });
+    // A landed-file table as GlueCatalog.registerLandedFile makes it: a symlink manifest naming the file.
+    await clients.s3.send(new PutObjectCommand({ Bucket: STACK.buckets.silver, Key: '_work/landed/bronze_known/manifest', Body: `s3://${STACK.buckets.bronze}/${key}\n` }));
+    await clients.glue.send(
+      new CreateTableCommand({
+        DatabaseName: STACK.database,
+        TableInput: { Name: 'bronze_known', StorageDescriptor: { Location: `s3://${STACK.buckets.silver}/_work/landed/bronze_known/`, Columns: [{ Name: 'line', Type: 'string' }] } },
+      }),
+    );
+    const sql = `CREATE TABLE ${STACK.database}.stage_silver_known WITH (format = 'PARQUET', write_compression = 'SNAPPY', external_location = 's3://${STACK.buckets.silver}/raw_transactions/batch_id=known/') AS\nSELECT line FROM bronze_known`;
+    const started = await clients.athena.send(
+      new StartQueryExecutionCommand({ QueryString: sql, ClientRequestToken: `token-${'0'.repeat(40)}`, QueryExecutionContext: { Database: STACK.database }, WorkGroup: STACK.workGroup }),
+    );
+    const submittedAt = clock.now();
+    let state = 'RUNNING';
+    let status: { SubmissionDateTime?: Date; CompletionDateTime?: Date } = {};
+    while (state === 'RUNNING') {
+      await clock.sleep(100);
+      const out = await clients.athena.send(new GetQueryExecutionCommand({ QueryExecutionId: started.QueryExecutionId }));
+      state = out.QueryExecution?.Status?.State ?? 'UNKNOWN';
+      status = out.QueryExecution?.Status ?? {};
+    }
+    t.is(state, 'SUCCEEDED');
+    t.is(status.SubmissionDateTime?.getTime(), submittedAt);
+    t.is((status.CompletionDateTime?.getTime() ?? 0) - submittedAt, expected);
+    t.deepEqual(model.records.at(-1), { kind: 'silver', scannedBytes: 250 * MB, historyBytes: 0, writtenBytes: 250 * MB * silverFraction, ms: expected });
+    const written = aws.state.listKeys(STACK.buckets.silver, 'raw_transactions/batch_id=known/');
+    t.is(written.length, 1);
+    t.is(aws.state.getObject(STACK.buckets.silver, written[0] as string)?.declaredSize, 250 * MB * silverFraction);
+  }
+});
+
+test('the real handler takes one modelled landing to a commit whose figures balance, reading only the overlapping gold', async (t) => {
+  const cleaner = modelCleaner({ goldHistory: { rows: 10_000_000, partitions: 10 } });
+  t.teardown(() => cleaner.close());
+  cleaner.land('one.dat', 100 * MB);
+  const drained = await cleaner.drain(1);
+  t.deepEqual(cleaner.errors, []);
+  t.like(drained, { invocations: 1, reported: 0 });
+  const committed = cleaner.aws.state.partitions(STACK.database, 'cleaned_transactions').filter((partition) => !(partition.Values[0] ?? '').startsWith('history_'));
+  t.is(committed.length, 1);
+  const figures = figuresFromParameters(committed[0]?.Parameters);
+  t.like(figures, { lines: 1_000_000, rejected: 10_000, duplicatesInBatch: 10_000, duplicatesInGold: 1_000, loaded: 979_000, bytesIn: 100 * MB });
+  t.deepEqual(figures?.goldIds, { min: 'T000000010000000', max: 'T000000010978999' });
+  for (const table of ['raw_transactions', 'rejected_transactions']) t.is(cleaner.aws.state.partitions(STACK.database, table).length, 1, table);
+  t.deepEqual(
+    [...new Set(cleaner.model.records.map((record) => record.kind))],
+    ['silver', 'rejects', 'file_figures', 'gold', 'figures'],
+  );
+  // The batch's ids overlap the last history partition only (1 million rows × 19 bytes), read by
+  // the gold statement and by the in-gold duplicates count.
+  const history = cleaner.model.records.filter((record) => record.historyBytes > 0).map((record) => [record.kind, record.historyBytes]);
+  t.deepEqual(history, [
+    ['gold', 19 * MB],
+    ['figures', 19 * MB],
+  ]);
+});

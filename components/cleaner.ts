@@ -319,8 +319,11 @@ export class Cleaner extends pulumi.ComponentResource {
       {
         eventSourceArn: this.queue.arn,
         functionName: this.function.arn,
+        // The messages of one invocation are one group: their files run at once and one gold
+        // statement commits them (handlers/core/process-group.ts). "For FIFO queues, the maximum
+        // is 10" (Lambda DG, services-sqs-parameters.html, BatchSize); the stack default is 10.
         batchSize: args.batchSize,
-        // One failed file is retried alone; the others of the batch are deleted.
+        // A failed file and every later message are retried (FIFO); the earlier ones are deleted.
         functionResponseTypes: ['ReportBatchItemFailures'],
       },
       { parent: this, dependsOn: [rolePolicy] },

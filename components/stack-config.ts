@@ -177,7 +177,8 @@ export function readStackConfig(get: ConfigGetter, project: string, stack: strin
     athenaBytesScannedCutoff: integer(get, 'athenaBytesScannedCutoff', DEFAULT_BYTES_SCANNED_CUTOFF, 10 * MiB, Number.MAX_SAFE_INTEGER),
     analystsBytesScannedCutoff: integer(get, 'analystsBytesScannedCutoff', DEFAULT_ANALYSTS_BYTES_SCANNED_CUTOFF, 10 * MiB, Number.MAX_SAFE_INTEGER),
     landingMaxBytes: integer(get, 'landingMaxBytes', DEFAULT_LANDING_MAX_BYTES, 1, Number.MAX_SAFE_INTEGER),
-    batchSize: integer(get, 'batchSize', 5, 1, 10),
+    // One invocation = one group commit (handlers/core/process-group.ts): the FIFO mapping's largest.
+    batchSize: integer(get, 'batchSize', 10, 1, 10),
     logRetentionDays,
     forceDestroy: boolean(get, 'forceDestroy', false),
     zipMaxTotalBytes: integer(get, 'zipMaxTotalBytes', DEFAULT_ZIP_MAX_TOTAL_BYTES, 1, Number.MAX_SAFE_INTEGER),

@@ -2,27 +2,29 @@
 // landings in bronze. Thin by design: parse the event, hand the landing to the pipeline core with
 // the ports of handlers/aws/aws-lake.ts, and report the messages to retry (ReportBatchItemFailures).
 //
-// Failure policy, per SQS message (Powertools batch, SqsFifoPartialProcessorAsync):
-// - a landing whose result is `failed` throws: Powertools reports that message AND every message
-//   after it, unprocessed, in order, so a FIFO message group never skips ahead (issue 9 item 1);
+// The event's messages (up to 10: the FIFO event source mapping's largest batchSize) are one group
+// (handlers/core/process-group.ts): every file's own steps run at once, then one gold statement
+// commits them all in landing order. Failure policy, per SQS message, as Powertools'
+// SqsFifoPartialProcessor reports it (ReportBatchItemFailures):
+// - a landing whose result is `failed` is reported AND every message after it, in order, and
+//   nothing after it is committed, so a FIFO message group never skips ahead (issue 9 item 1);
 // - a landing that is `refused` (over LANDING_MAX_BYTES, a zip over its limits, a name that cannot
 //   be processed) and zip entries refused are NOT reported: the verdict is the same on every retry.
 //   They are logged at error level with the reason and counted (`LandingsRefused` metric) for an
 //   alarm, instead of being retried into the dead-letter queue (issue 7 item 11);
 // - a body that is not an EventBridge S3 event is reported (it reaches the DLQ and its alarm).
-import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { AthenaClient } from '@aws-sdk/client-athena';
 import type { GlueClient } from '@aws-sdk/client-glue';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { handleLanding, isRetryable } from './core/handle-landings.ts';
+import { handleLandings, isRetryable } from './core/handle-landings.ts';
 import { awsClients, type AwsLake, openAwsLake } from './aws/aws-lake.ts';
 import type { Timing } from './aws/backoff.ts';
 import { readLambdaSettings } from './aws/lambda-settings.ts';
 import { countLandingResult, powertoolsLog } from './aws/powertools-observability.ts';
-import { readSqsBody } from './aws/sqs-landings.ts';
+import { readSqsBody, type SqsBody } from './aws/sqs-landings.ts';
 
 export interface CleanerDeps {
   env?: Record<string, string | undefined>;
@@ -61,43 +63,52 @@ export function createHandler(deps: CleanerDeps = {}) {
     const { settings } = aws;
     const ports = aws.ports({ remainingTimeMillis: () => context.getRemainingTimeInMillis(), ...(deps.timing ? { timing: deps.timing } : {}) });
 
-    const handleRecord = async (record: SQSRecord): Promise<void> => {
-      logger.appendKeys({ messageId: record.messageId });
-      try {
-        const body = readSqsBody(record.body, { bucket: settings.buckets.bronze, prefix: settings.bronzePrefix });
-        if (body.kind === 'ignored') {
-          logger.info('landing ignored: outside the bronze bucket and prefix', { bucket: body.bucket, key: body.key, reason: body.reason });
-          return;
-        }
-        const sourceFile = `${body.landing.ref.bucket}/${body.landing.ref.key}`;
-        logger.appendKeys({ sourceFile });
-        const results = await handleLanding(body.landing, ports);
-        let retry: string | undefined;
-        for (const result of results) {
-          countLandingResult(metrics, result);
-          if (result.status === 'committed' || result.status === 'already_committed') {
-            logger.info('landing done', { status: result.status, batchId: result.batchId, sourceFile: result.sourceFile });
-          }
-          if (result.status === 'unpacked' && result.refused.length > 0) {
-            logger.error('zip entries refused; not retried (the verdict would not change)', { sourceFile: result.sourceFile, refused: result.refused });
-          }
-          if (isRetryable(result) && result.status === 'failed') retry ??= result.error;
-        }
-        if (retry !== undefined) throw new Error(retry);
-      } catch (error) {
-        logger.error('SQS message failed; it and every later message of the batch are retried', {
-          error: error instanceof Error ? error.message : String(error),
-        });
-        throw error;
-      } finally {
-        logger.removeKeys(['messageId', 'sourceFile']);
-      }
-    };
-
+    // The messages of one invocation are one group, in FIFO order (handlers/core/process-group.ts):
+    // every file's own steps at once, then one gold statement for all. A message whose body
+    // cannot be read, or whose landing failed, is reported with every message after it (FIFO: a
+    // message group never skips ahead), and nothing after it is committed.
     try {
-      // A failed message and every one after it are reported, in order; a batch that failed whole
-      // is reported whole too (not thrown), so SQS redelivers exactly those messages.
-      return await processPartialResponse(event, handleRecord, new SqsFifoPartialProcessorAsync(), { context, throwOnFullBatchFailure: false });
+      const records = event.Records;
+      type Read = { record: SQSRecord; body: SqsBody } | { record: SQSRecord; error: Error };
+      const read = records.map((record): Read => {
+        try {
+          return { record, body: readSqsBody(record.body, { bucket: settings.buckets.bronze, prefix: settings.bronzePrefix }) };
+        } catch (error) {
+          return { record, error: error instanceof Error ? error : new Error(String(error)) };
+        }
+      });
+      const unreadable = read.findIndex((entry) => 'error' in entry);
+      const usable = unreadable < 0 ? read : read.slice(0, unreadable);
+      const landings = usable.flatMap((entry) => ('body' in entry && entry.body.kind === 'landing' ? [entry.body.landing] : []));
+      const results = landings.length > 0 ? await handleLandings(landings, ports) : [];
+      let failedAt = unreadable < 0 ? records.length : unreadable;
+      let next = 0;
+      for (const [index, entry] of usable.entries()) {
+        if (!('body' in entry)) continue;
+        const { body } = entry;
+        if (body.kind === 'ignored') {
+          logger.info('landing ignored: outside the bronze bucket and prefix', { messageId: entry.record.messageId, bucket: body.bucket, key: body.key, reason: body.reason });
+          continue;
+        }
+        // In the cloud a landing gives exactly one result (zip members land as their own messages).
+        const result = results[next++];
+        if (!result || index >= failedAt) continue;
+        countLandingResult(metrics, result);
+        const keys = { messageId: entry.record.messageId, sourceFile: result.sourceFile };
+        if (result.status === 'committed' || result.status === 'already_committed') logger.info('landing done', { ...keys, status: result.status, batchId: result.batchId });
+        if (result.status === 'unpacked' && result.refused.length > 0) {
+          logger.error('zip entries refused; not retried (the verdict would not change)', { ...keys, refused: result.refused });
+        }
+        if (isRetryable(result) && result.status === 'failed') {
+          failedAt = index;
+          logger.error('SQS message failed; it and every later message of the batch are retried', { ...keys, error: result.error });
+        }
+      }
+      if (unreadable >= 0 && unreadable <= failedAt) {
+        const entry = read[unreadable] as Extract<Read, { error: Error }>;
+        logger.error('SQS message failed; it and every later message of the batch are retried', { messageId: entry.record.messageId, error: entry.error.message });
+      }
+      return { batchItemFailures: records.slice(failedAt).map((record) => ({ itemIdentifier: record.messageId })) };
     } finally {
       metrics.publishStoredMetrics();
     }

@@ -7,10 +7,10 @@ import test from 'ava';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ctasStatement } from '../handlers/aws/athena-engine.ts';
-import { figureQueries } from '../handlers/core/batch-figures.ts';
+import { figureQueries, groupFigureQueries } from '../handlers/core/batch-figures.ts';
 import { batchIdFor } from '../handlers/core/batch-identity.ts';
 import { DEFAULT_SQL_DIR, loadPipelineSql } from '../handlers/core/pipeline-sql.ts';
-import { fillTemplate, identifier, literal } from '../handlers/core/sql-template.ts';
+import { fillTemplate, identifier, literal, unionOf } from '../handlers/core/sql-template.ts';
 import { HEADER_LINE } from '../handlers/core/tables.ts';
 import { parseStatement, syntaxProblems, formatProblem, unknownFunctions } from './fakes/trino-grammar.ts';
 
@@ -37,16 +37,19 @@ async function statementsFor(key: string): Promise<Array<{ step: string; sql: st
   const silver = fillTemplate(sql.silver, { source_table: identifier(work.source), source_file: literal(`${ref.bucket}/${ref.key}`), header: literal(HEADER_LINE) }, 'silver.sql');
   const rejects = fillTemplate(sql.rejects, { silver_batch: identifier(work.silver) }, 'rejects.sql');
   const idRange = { min: "TXN-0001 O'Brien", max: 'TXN-9999' };
-  const gold = fillTemplate(
-    sql.gold,
-    { silver_batch: identifier(work.silver), gold_table: identifier(`${DB}.cleaned_transactions`), batch_id: literal(batchId), min_id: literal(idRange.min), max_id: literal(idRange.max) },
-    'gold.sql',
-  );
-  const figures = figureQueries({ silverStage: work.silver, goldStage: work.gold, rejectsStage: work.rejects, goldTable: `${DB}.cleaned_transactions`, batchId, idRange });
+  const group = unionOf([
+    { table: work.silver, columns: { batch_id: literal(batchId), landing_ordinal: 1 } },
+    { table: `${work.silver}_2`, columns: { batch_id: literal(`${batchId}_2`), landing_ordinal: 2 } },
+  ]);
+  const gold = fillTemplate(sql.gold, { silver_group: group, gold_table: identifier(`${DB}.cleaned_transactions`), min_id: literal(idRange.min), max_id: literal(idRange.max) }, 'gold.sql');
+  const figures = {
+    ...figureQueries({ silverStage: work.silver, rejectsStage: work.rejects }),
+    ...groupFigureQueries({ silverGroup: group, goldStage: work.gold, goldTable: `${DB}.cleaned_transactions`, idRange, manyBatches: true }),
+  };
   return [
     { step: 'silver', sql: ctasStatement(`${DB}.${work.silver}`, silver, location('pf-silver', 'raw_transactions')) },
     { step: 'rejects', sql: ctasStatement(`${DB}.${work.rejects}`, rejects, location('pf-gold', 'rejected_transactions')) },
-    { step: 'gold', sql: ctasStatement(`${DB}.${work.gold}`, gold, location('pf-gold', 'cleaned_transactions')) },
+    { step: 'gold', sql: ctasStatement(`${DB}.${work.gold}`, gold, `s3://pf-gold/cleaned_transactions/groups/group_0123/`, 'batch_id') },
     ...Object.entries(figures).map(([name, text]) => ({ step: `figures.${name}`, sql: text })),
   ];
 }
@@ -54,7 +57,7 @@ async function statementsFor(key: string): Promise<Array<{ step: string; sql: st
 for (const name of NAMES) {
   test(`every pipeline statement for a landing named ${JSON.stringify(name)} is Trino SQL calling only Trino functions`, async (t) => {
     const statements = await statementsFor(name);
-    t.is(statements.length, 8);
+    t.is(statements.length, 9);
     for (const { step, sql } of statements) {
       const problems = syntaxProblems(sql);
       t.deepEqual(problems.map(formatProblem), [], `${step} parses`);

@@ -14,7 +14,8 @@ import { batchIdFor } from '../handlers/core/batch-identity.ts';
 import { figuresFromParameters } from '../handlers/core/batch-figures.ts';
 import { LANDED_COPY_PREFIX } from '../handlers/core/lake-prefixes.ts';
 import { DEFAULT_SQL_DIR, loadPipelineSql } from '../handlers/core/pipeline-sql.ts';
-import { fillTemplate, identifier, literal } from '../handlers/core/sql-template.ts';
+import { fillTemplate, identifier, literal, unionOf } from '../handlers/core/sql-template.ts';
+import { groupIdFor } from '../handlers/core/process-group.ts';
 import { HEADER_LINE } from '../handlers/core/tables.ts';
 import { type CleanerOnFake, cleanerOnFake, STACK, STACK_ENV } from './fakes/cleaner-on-fake.ts';
 import { runQuery } from './fakes/run-query.ts';
@@ -85,6 +86,10 @@ test('one .dat landing: the exact sequence of Glue, S3 and Athena calls (clear â
   const { id, loc } = file;
 
   const calls = normalizeIds(cloud.callsSince(from));
+  const group = groupIdFor([id]);
+  const groupLoc = `s3://${STACK.buckets.gold}/cleaned_transactions/groups/${group}/`;
+  const goldLoc = `${groupLoc}batch_id=${id}/`;
+  // The file's own steps.
   const before = [
     `Glue.GetPartition cleaned_transactions ${id}`,
     `S3.PutObject s3://${STACK.buckets.silver}/_work/landed/bronze_${id}/manifest`,
@@ -97,29 +102,44 @@ test('one .dat landing: the exact sequence of Glue, S3 and Athena calls (clear â
     `Glue.DeleteTable stage_rejects_${id}`,
     ctasCall(`stage_rejects_${id}`, loc.rejects),
     'Athena.GetQueryExecution q2',
-    // The gold turn: the commit is looked up again on the latest catalog state, then gold.
-    `Glue.GetPartition cleaned_transactions ${id}`,
-    `S3.ListObjectsV2 ${loc.gold}`,
-    `Glue.DeleteTable stage_gold_${id}`,
-    ctasCall(`stage_gold_${id}`, loc.gold),
-    'Athena.GetQueryExecution q3',
   ];
-  const figuresStart = calls.lastIndexOf('Athena.GetQueryExecution q3') + 1;
-  const commitStart = calls.indexOf('Glue.GetTable raw_transactions');
-  t.deepEqual(collapsePolls(calls.slice(0, figuresStart)), before);
-  // The figures step runs five queries and three listings at once: the same calls, any order;
-  // each query is polled (how often is the backoff's business) before its results are read.
-  const figures = calls.slice(figuresStart, commitStart);
-  const figureStarts = figures.filter((call) => call.startsWith('Athena.StartQueryExecution'));
-  t.deepEqual(figures.filter((call) => !call.startsWith('Athena.GetQueryExecution')).sort(), [
-    ...figureStarts,
-    ...['q4', 'q5', 'q6', 'q7', 'q8'].map((q) => `Athena.GetQueryResults ${q}`),
+  const fileFiguresStart = calls.lastIndexOf('Athena.GetQueryExecution q2') + 1;
+  t.deepEqual(collapsePolls(calls.slice(0, fileFiguresStart)), before);
+  // Its own figures: four queries and two listings at once, any order; each query polled before read.
+  const goldTurnStart = calls.indexOf(`Glue.GetPartition cleaned_transactions ${id}`, fileFiguresStart);
+  const fileFigures = calls.slice(fileFiguresStart, goldTurnStart);
+  const fileStarts = fileFigures.filter((call) => call.startsWith('Athena.StartQueryExecution'));
+  t.is(fileStarts.length, 4);
+  t.deepEqual(fileFigures.filter((call) => !call.startsWith('Athena.GetQueryExecution')).sort(), [
+    ...fileStarts,
+    ...['q3', 'q4', 'q5', 'q6'].map((q) => `Athena.GetQueryResults ${q}`),
     `S3.ListObjectsV2 ${loc.silver}`,
-    `S3.ListObjectsV2 ${loc.gold}`,
     `S3.ListObjectsV2 ${loc.rejects}`,
   ].sort());
-  t.is(figureStarts.length, 5);
-  for (const q of ['q4', 'q5', 'q6', 'q7', 'q8']) t.true(figures.indexOf(`Athena.GetQueryExecution ${q}`) < figures.indexOf(`Athena.GetQueryResults ${q}`), q);
+  for (const q of ['q3', 'q4', 'q5', 'q6']) t.true(fileFigures.indexOf(`Athena.GetQueryExecution ${q}`) < fileFigures.indexOf(`Athena.GetQueryResults ${q}`), q);
+  // The gold turn: the commit is looked up again on the latest catalog state, then one gold
+  // statement for the group, partitioned by batch_id, into the group's own location.
+  const goldCalls = [
+    `Glue.GetPartition cleaned_transactions ${id}`,
+    `S3.ListObjectsV2 ${loc.gold}`,
+    `S3.ListObjectsV2 ${groupLoc}`,
+    `Glue.DeleteTable stage_gold_${group}`,
+    `Athena.StartQueryExecution CREATE TABLE ${DB}.stage_gold_${group} WITH (format = 'PARQUET', write_compression = 'SNAPPY', external_location = '${groupLoc}', partitioned_by = ARRAY['batch_id']) AS`,
+    'Athena.GetQueryExecution q7',
+  ];
+  const figuresStart = calls.lastIndexOf('Athena.GetQueryExecution q7') + 1;
+  t.deepEqual(collapsePolls(calls.slice(goldTurnStart, figuresStart)), goldCalls);
+  // The group's figures: two queries and the batch's gold listing at once.
+  const commitStart = calls.indexOf('Glue.GetTable raw_transactions');
+  const figures = calls.slice(figuresStart, commitStart);
+  const figureStarts = figures.filter((call) => call.startsWith('Athena.StartQueryExecution'));
+  t.is(figureStarts.length, 2);
+  t.deepEqual(figures.filter((call) => !call.startsWith('Athena.GetQueryExecution')).sort(), [
+    ...figureStarts,
+    ...['q8', 'q9'].map((q) => `Athena.GetQueryResults ${q}`),
+    `S3.ListObjectsV2 ${goldLoc}`,
+  ].sort());
+  for (const q of ['q8', 'q9']) t.true(figures.indexOf(`Athena.GetQueryExecution ${q}`) < figures.indexOf(`Athena.GetQueryResults ${q}`), q);
   t.deepEqual(calls.slice(commitStart), [
     'Glue.GetTable raw_transactions',
     `Glue.CreatePartition raw_transactions ${id}`,
@@ -127,24 +147,32 @@ test('one .dat landing: the exact sequence of Glue, S3 and Athena calls (clear â
     `Glue.CreatePartition rejected_transactions ${id}`,
     'Glue.GetTable cleaned_transactions',
     `Glue.CreatePartition cleaned_transactions ${id}`,
+    `Glue.DeleteTable stage_gold_${group}`,
     `Glue.DeleteTable stage_rejects_${id}`,
-    `Glue.DeleteTable stage_gold_${id}`,
     `Glue.DeleteTable stage_silver_${id}`,
     `Glue.DeleteTable bronze_${id}`,
   ]);
+  // Gold is registered where the group's statement wrote it.
+  t.is(cloud.aws.state.partitions(DB, 'cleaned_transactions')[0]?.StorageDescriptor.Location, goldLoc);
 
   // The statements are the analysts' SQL, filled in and wrapped in the CTAS, in the workgroup and
   // database, each with the token of its step (generation 0).
   const sql = await loadPipelineSql(DEFAULT_SQL_DIR);
   const executions = [...cloud.aws.state.executions.values()];
   const silverSelect = fillTemplate(sql.silver, { source_table: identifier(`bronze_${id}`), source_file: literal(`${BRONZE}/${file.key}`), header: literal(HEADER_LINE) });
-  const goldSelect = fillTemplate(sql.gold, { silver_batch: identifier(`stage_silver_${id}`), gold_table: identifier(`${DB}.cleaned_transactions`), batch_id: literal(id) });
+  const range = { min: 'T1', max: 'T2' };
+  const goldSelect = fillTemplate(sql.gold, {
+    silver_group: unionOf([{ table: `stage_silver_${id}`, columns: { batch_id: literal(id), landing_ordinal: 1 } }]),
+    gold_table: identifier(`${DB}.cleaned_transactions`),
+    min_id: literal(range.min),
+    max_id: literal(range.max),
+  });
   t.is(executions[0]?.sql, `${ctasCall(`stage_silver_${id}`, loc.silver).replace('Athena.StartQueryExecution ', '')}\n${silverSelect}`);
-  t.is(executions[2]?.sql, `${ctasCall(`stage_gold_${id}`, loc.gold).replace('Athena.StartQueryExecution ', '')}\n${goldSelect}`);
-  t.is(executions.length, 8);
+  t.is(executions[6]?.sql, `${goldCalls[4]?.replace('Athena.StartQueryExecution ', '')}\n${goldSelect}`);
+  t.is(executions.length, 9);
   for (const execution of executions) {
     t.like(execution, { database: DB, workGroup: WG, outcome: { state: 'SUCCEEDED' } });
-    const step = execution.sql.startsWith('SELECT') ? 'figures' : (/stage_(\w+?)_/.exec(execution.sql)?.[1] ?? '?');
+    const step = execution.sql.startsWith('SELECT') ? (executions.indexOf(execution) < 6 ? 'file_figures' : 'figures') : (/stage_(\w+?)_/.exec(execution.sql)?.[1] ?? '?');
     t.is(execution.token, clientRequestToken({ workGroup: WG, database: DB, batchId: id, step, sql: execution.sql, generation: 0 }));
   }
 
@@ -160,9 +188,10 @@ test('one .dat landing: the exact sequence of Glue, S3 and Athena calls (clear â
     rejected: 2,
     rejectsByReason: { invalid_store_id: 1, malformed: 1 },
     bytesIn: file.size,
-    bytesOut: { silver: sizeOf(cloud, loc.silver), gold: sizeOf(cloud, loc.gold), rejects: sizeOf(cloud, loc.rejects) },
+    bytesOut: { silver: sizeOf(cloud, loc.silver), gold: sizeOf(cloud, goldLoc), rejects: sizeOf(cloud, loc.rejects) },
+    goldIds: range,
   });
-  t.true(sizeOf(cloud, loc.gold) > 0);
+  t.true(sizeOf(cloud, goldLoc) > 0);
   t.deepEqual(await goldIds(cloud), [
     ['T1', '2026-03-01 10:00:00', '20.00'],
     ['T2', '2026-03-01 12:00:00', '6.00'],
@@ -179,26 +208,30 @@ test('one .dat landing: the exact sequence of Glue, S3 and Athena calls (clear â
   t.like(units, { lines: 'Count', loaded: 'Count', duplicates: 'Count', rejected: 'Count', bytesIn: 'Bytes' });
 });
 
-test('a FAILED query fails its message and, FIFO, every later one unprocessed; the re-delivery commits both in landing order', async (t) => {
+test('a FAILED group gold statement fails every message of the group, nothing commits; the re-delivery commits both in landing order', async (t) => {
   const cloud = cleanerOnFake();
   t.teardown(() => cloud.aws.close());
   const bad = land(cloud, 'bad.dat', datFile(line('X1', { total: '1.00' }), line('B1')));
   // The later file repeats X1: first write wins, so its X1 must lose to bad.dat's once both commit.
   const good = land(cloud, 'good.dat', datFile(line('X1', { total: '2.00' }), line('G1')));
-  cloud.aws.state.settings.failWhen = (sql) => (sql.startsWith(`CREATE TABLE ${DB}.stage_gold_${bad.id}`) ? 'HIVE_BAD_DATA: Error parsing column transaction_ts' : undefined);
+  cloud.aws.state.settings.failWhen = (sql) => (sql.startsWith(`CREATE TABLE ${DB}.stage_gold_`) ? 'HIVE_BAD_DATA: Error parsing column transaction_ts' : undefined);
   const from = cloud.aws.state.calls.length;
   const first = await cloud.deliver();
   t.is(first.event.Records.length, 2, 'one receive gives both messages of the group, in order');
   const [badMessage, goodMessage] = first.event.Records.map((record) => record.messageId);
   t.deepEqual(first.response, { batchItemFailures: [{ itemIdentifier: badMessage }, { itemIdentifier: goodMessage }] });
   t.deepEqual(cloud.aws.state.partitions(DB, 'cleaned_transactions'), [], 'nothing committed');
-  t.false(cloud.callsSince(from).some((call) => call.includes(good.id)), 'the later file is not touched before the failed one commits');
-  const failed = [...cloud.aws.state.executions.values()].find((execution) => execution.outcome?.state === 'FAILED');
-  t.true(failed?.sql.startsWith(`CREATE TABLE ${DB}.stage_gold_${bad.id}`));
-  const text = JSON.stringify(cloud.errors.find((entry) => entry.message === 'landing failed')?.fields);
-  t.true(text.includes(`Athena query ${failed?.id ?? '?'} FAILED at step gold`), text);
-  t.true(text.includes('HIVE_BAD_DATA: Error parsing column transaction_ts'), text);
-  t.true(text.includes(`batch ${bad.id}`), text);
+  t.true(cloud.callsSince(from).some((call) => call.includes(`stage_silver_${good.id}`)), 'the files of a group run their own steps at once');
+  const failed = [...cloud.aws.state.executions.values()].filter((execution) => execution.outcome?.state === 'FAILED');
+  t.is(failed.length, 1, 'one gold statement for the group');
+  t.true(failed[0]?.sql.startsWith(`CREATE TABLE ${DB}.stage_gold_${groupIdFor([bad.id, good.id])}`));
+  const texts = cloud.errors.filter((entry) => entry.message === 'landing failed').map((entry) => JSON.stringify(entry.fields));
+  t.is(texts.length, 2);
+  for (const [text, id] of [[texts[0] ?? '', bad.id], [texts[1] ?? '', good.id]] as Array<[string, string]>) {
+    t.true(text.includes(`Athena query ${failed[0]?.id ?? '?'} FAILED at step gold`), text);
+    t.true(text.includes('HIVE_BAD_DATA: Error parsing column transaction_ts'), text);
+    t.true(text.includes(`batch ${id}`), text);
+  }
 
   // The fault is gone; SQS delivers both again, still in order.
   cloud.aws.state.settings.failWhen = undefined;
@@ -247,7 +280,9 @@ test('a retry after a crash re-attaches with the same tokens, clears before ever
   const cloud = cleanerOnFake();
   t.teardown(() => cloud.aws.close());
   const file = land(cloud, 'crash.dat', datFile(line('C1'), line('C2', { store: '0' })));
-  const { id, loc } = file;
+  const { id } = file;
+  const group = groupIdFor([id]);
+  const goldLoc = `s3://${STACK.buckets.gold}/cleaned_transactions/groups/${group}/`;
   // The first gold CTAS is held: it outlives the first invocation (2 minutes).
   const slowGold = cloud.hold((execution) => execution.sql.startsWith(`CREATE TABLE ${DB}.stage_gold_`));
   const first = await cloud.deliver(120_000);
@@ -255,15 +290,17 @@ test('a retry after a crash re-attaches with the same tokens, clears before ever
   t.true(JSON.stringify(cloud.errors).includes('still RUNNING when the invocation ran out of time'), JSON.stringify(cloud.errors));
   t.false(cloud.aws.state.calls.some((call) => call.startsWith('Glue.CreatePartition')));
   const firstRun = [...cloud.aws.state.executions.values()];
-  const [silverQuery, rejectsQuery, goldQuery] = firstRun;
-  t.is(firstRun.length, 3);
+  const [silverQuery, rejectsQuery] = firstRun;
+  const goldQuery = firstRun.at(-1);
+  // silver, rejects, the file's four counts, gold.
+  t.is(firstRun.length, 7);
   t.deepEqual(slowGold.held, [goldQuery]);
 
   // The late gold query ends after the invocation gave up, writing its output.
   slowGold.release();
   await goldQuery?.done;
   t.is(goldQuery?.outcome?.state, 'SUCCEEDED');
-  t.true(sizeOf(cloud, loc.gold) > 0, 'the late gold output is there');
+  t.true(sizeOf(cloud, goldLoc) > 0, 'the late gold output is there');
 
   // SQS delivers the message again after its visibility timeout (deliver moved the clock past it).
   const from = cloud.aws.state.calls.length;
@@ -278,7 +315,7 @@ test('a retry after a crash re-attaches with the same tokens, clears before ever
     const execution = cloud.aws.state.executions.get(poll?.split(' ')[1] ?? '');
     return [{ call, index, execution }];
   });
-  const startsOf = (step: string) => starts.filter((start) => start.call.includes(`stage_${step}_${id}`));
+  const startsOf = (step: string) => starts.filter((start) => start.call.includes(`stage_${step}_${step === 'gold' ? group : id}`));
   for (const [step, earlier] of [['silver', silverQuery], ['rejects', rejectsQuery], ['gold', goldQuery]] as const) {
     const [reattached, fresh] = startsOf(step);
     t.is(startsOf(step).length, 2, step);
@@ -295,10 +332,13 @@ test('a retry after a crash re-attaches with the same tokens, clears before ever
     t.true(retryCalls.slice(index - 3, index - 1).includes(`S3.ListObjectsV2 ${location}`), `${location} cleared right before ${call}`);
   }
   t.true(retryCalls.some((call) => call.startsWith(`S3.DeleteObjects s3://${STACK.buckets.silver}/ raw_transactions/batch_id=${id}/`)), 'the first attemptâ€™s silver output is deleted');
-  t.true(retryCalls.some((call) => call.startsWith(`S3.DeleteObjects s3://${STACK.buckets.gold}/ cleaned_transactions/batch_id=${id}/`)), 'the late gold output is deleted before the rerun');
+  t.true(retryCalls.some((call) => call.startsWith(`S3.DeleteObjects s3://${STACK.buckets.gold}/ cleaned_transactions/groups/${group}/batch_id=${id}/`)), 'the late gold output is deleted before the rerun');
   t.false([...cloud.aws.state.executions.values()].some((execution) => execution.outcome?.state === 'FAILED'), 'no CTAS found its location taken');
   const goldRunId = startsOf('gold')[1]?.execution?.id ?? '?';
-  t.deepEqual(cloud.aws.state.listKeys(STACK.buckets.gold, `cleaned_transactions/batch_id=${id}/`), [`cleaned_transactions/batch_id=${id}/${goldRunId}-00000.snappy.parquet`], 'gold holds exactly the rerunâ€™s output');
+  const goldKeys = cloud.aws.state.listKeys(STACK.buckets.gold, `cleaned_transactions/groups/${group}/`);
+  t.is(goldKeys.length, 1, 'gold holds exactly the rerunâ€™s output');
+  t.true(goldKeys[0]?.startsWith(`cleaned_transactions/groups/${group}/batch_id=${id}/`));
+  t.true(cloud.aws.state.executions.get(goldRunId)?.outcome?.state === 'SUCCEEDED');
   t.like(committed(cloud, id), { lines: 2, loaded: 1, rejected: 1, rejectsByReason: { invalid_store_id: 1 } });
   t.deepEqual((await goldIds(cloud)).map(([goldId]) => goldId), ['C1']);
 });

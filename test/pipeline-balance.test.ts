@@ -47,7 +47,7 @@ const WRONG_SQL: Array<[string, string, string, string]> = [
   // A gold that drops one row it should load.
   ['gold drops a row', 'gold/cleaned_transactions.sql', 'WHERE g.transaction_id IS NULL', "WHERE g.transaction_id IS NULL AND w.transaction_id <> 'TXN-2'"],
   // A gold that loads an in-batch loser too (one id twice).
-  ['gold keeps a duplicate', 'gold/cleaned_transactions.sql', 'WHERE rank_in_batch = 1', 'WHERE rank_in_batch <= 2'],
+  ['gold keeps a duplicate', 'gold/cleaned_transactions.sql', 'WHERE rank_in_group = 1', 'WHERE rank_in_group <= 2'],
   // A rejects stage that loses a line.
   ['rejects lose a line', 'gold/rejected_transactions.sql', 'WHERE reject_reason IS NOT NULL', "WHERE reject_reason IS NOT NULL AND reject_reason <> 'invalid_quantity'"],
 ];

@@ -448,7 +448,7 @@ test('bronze landings reach the Lambda through EventBridge and one FIFO message 
   t.deepEqual(resource('aws:lambda/eventSourceMapping:EventSourceMapping', 'cleaner-queue-mapping'), {
     eventSourceArn: queueArn,
     functionName: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:procureflow-dev-cleaner`,
-    batchSize: 5,
+    batchSize: 10,
     functionResponseTypes: ['ReportBatchItemFailures'],
   });
   t.is(await valueOf(program.queueUrl), `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/procureflow-dev-landings.fifo`);

@@ -26,7 +26,7 @@ test('readStackConfig derives names from the stack and applies every default', (
     athenaBytesScannedCutoff: 16 * 1024 ** 3,
     analystsBytesScannedCutoff: 10 * 1024 ** 3,
     landingMaxBytes: 4 * 1024 ** 3,
-    batchSize: 5,
+    batchSize: 10,
     logRetentionDays: 14,
     forceDestroy: false,
     zipMaxTotalBytes: 16 * 1024 ** 3,

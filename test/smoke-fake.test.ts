@@ -57,11 +57,12 @@ test('a working deployment: every crafted file is landed, processed by the real 
   );
 });
 
-test('a broken gold step: the smoke exits false, names the file that never committed and the ones stuck behind it in the FIFO group', async (t) => {
+test('a broken step of one file: the smoke exits false, names the file that never committed and the ones stuck behind it in the FIFO group', async (t) => {
   const cloud = cleanerOnFake({ maxReceiveCount: 5 });
   t.teardown(() => cloud.aws.close());
-  // Gold fails for the upper-case file (an Athena failure the fake cannot produce from data).
-  cloud.aws.state.settings.failWhen = (sql) => (/^CREATE TABLE \S+\.stage_gold_sales_/.test(sql) ? 'HIVE_CURSOR_ERROR: injected by the test' : undefined);
+  // The rejects step fails for the upper-case file (an Athena failure the fake cannot produce
+  // from data). Gold runs once for a whole group, so the failure is put on a step of that file alone.
+  cloud.aws.state.settings.failWhen = (sql) => (/^CREATE TABLE \S+\.stage_rejects_sales_/.test(sql) ? 'HIVE_CURSOR_ERROR: injected by the test' : undefined);
   const options = smokeOptions(cloud);
   const ok = await runSmoke(target, cloud.aws.clients(), options);
   t.false(ok);

@@ -14,8 +14,10 @@
 //   minus a safety margin; on timeout the query is left running (a re-delivery re-attaches).
 // - FAILED and CANCELLED become an AthenaQueryError naming the step, the query id and Athena's
 //   reason; throttled calls are retried with backoff.
-// - Athena writes at most 100 partitions per CTAS/INSERT. Our CTAS are unpartitioned: each writes
-//   exactly one batch's location, which the catalog registers as one partition afterwards.
+// - Athena writes at most 100 partitions per CTAS/INSERT ("HIVE_TOO_MANY_OPEN_PARTITIONS", Athena
+//   UG other-notable-limitations.html). Silver and rejects CTAS are unpartitioned, one batch's
+//   location each; a group's gold CTAS is partitioned by batch_id (partitioned_by, partition
+//   column last) and the core never puts more than MAX_PARTITIONS_PER_STATEMENT batches in a group.
 import { createHash } from 'node:crypto';
 import {
   type AthenaClient,
@@ -49,6 +51,9 @@ export interface AthenaEngineOptions {
   /** A query submitted this long before our call is an earlier attempt's (default 5 s, clock skew). */
   staleToleranceMs?: number;
 }
+
+/** Athena's limit of partitions written by one CTAS/INSERT (other-notable-limitations.html). */
+export const MAX_PARTITIONS_PER_STATEMENT = 100;
 
 /** Generations of the same statement tried before giving up (one per crashed attempt). */
 export const MAX_GENERATIONS = 20;
@@ -93,12 +98,15 @@ export function clientRequestToken(parts: { workGroup: string; database: string;
 }
 
 /** The CTAS that writes a SELECT's rows as Snappy Parquet to an (empty) location. */
-export function ctasStatement(qualifiedTable: string, select: string, location: string): string {
+export function ctasStatement(qualifiedTable: string, select: string, location: string, partitionedBy?: string): string {
   identifier(qualifiedTable);
   if (!location.startsWith('s3://') || !location.endsWith('/')) throw new Error(`CTAS location must be an s3:// folder ending in '/': ${location}`);
+  // partitioned_by: "the partition columns must be the last ones in the list of columns in the
+  // SELECT statement" (Athena UG, create-table-as.html); the gold SQL puts batch_id last.
+  const partitions = partitionedBy === undefined ? '' : `, partitioned_by = ARRAY[${renderValue(literal(identifier(partitionedBy).text))}]`;
   return (
     `CREATE TABLE ${qualifiedTable} WITH (format = 'PARQUET', write_compression = 'SNAPPY', ` +
-    `external_location = ${renderValue(literal(location))}) AS\n${select}`
+    `external_location = ${renderValue(literal(location))}${partitions}) AS\n${select}`
   );
 }
 
@@ -135,6 +143,11 @@ export class AthenaEngine implements QueryEngine {
     await this.runCtas(tableName, select, location, context);
   }
 
+  /** A CTAS partitioned by batch_id: Athena writes `<location>batch_id=<id>/` for each batch with rows. */
+  async materializePartitioned(tableName: string, select: string, location: string, context: StepContext): Promise<void> {
+    await this.runCtas(tableName, select, location, context, 'batch_id');
+  }
+
   /**
    * materialize, then the number of rows the CTAS wrote: GetQueryResults' `UpdateCount` ("The
    * number of rows inserted with a CREATE TABLE AS SELECT, INSERT INTO, or UPDATE statement",
@@ -153,8 +166,8 @@ export class AthenaEngine implements QueryEngine {
     return out.UpdateCount;
   }
 
-  private runCtas(tableName: string, select: string, location: string, context: StepContext): Promise<string> {
-    const sql = ctasStatement(this.qualify(tableName), select, location);
+  private runCtas(tableName: string, select: string, location: string, context: StepContext, partitionedBy?: string): Promise<string> {
+    const sql = ctasStatement(this.qualify(tableName), select, location, partitionedBy);
     return this.run(sql, context, async () => {
       await this.options.resetOutput?.(tableName, location);
     });

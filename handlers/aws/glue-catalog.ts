@@ -35,6 +35,7 @@ import { createGunzip } from 'node:zlib';
 import { cutLongLines } from './long-line-cut.ts';
 import type { Catalog, CommittedBatchRecord, LakeTable, ObjectRef, ObjectStore } from '../core/ports.ts';
 import type { IdRange } from '../core/id-range.ts';
+import { GOLD_LOCATION_PARAMETER } from '../core/batch-figures.ts';
 import { identifier } from '../core/sql-template.ts';
 import { LANDED_COPY_PREFIX, LANDED_MANIFEST_PREFIX } from '../core/lake-prefixes.ts';
 import { TABLE_LAYER } from '../core/tables.ts';
@@ -200,11 +201,24 @@ export class GlueCatalog implements Catalog {
     if (this.copied.delete(name)) await this.options.store.clearLocation(this.copyLocation(name));
   }
 
-  /** Silver and rejects first, gold last: the gold partition is the commit readers see. */
-  async commitBatch(batchId: string, parameters: Record<string, string>): Promise<void> {
+  /**
+   * Silver and rejects first, gold last: the gold partition is the commit readers see. A group's
+   * gold is registered where its statement wrote it (`goldLocation`, inside groupLocation).
+   * Between the calls a reader may see the batch's silver or rejects without its gold; a
+   * re-delivery sees the batch as not committed (gold absent) and redoes it, and CreatePartition
+   * of an existing partition is tolerated.
+   */
+  async commitBatch(batchId: string, parameters: Record<string, string>, goldLocation?: string): Promise<void> {
     await this.registerPartition('raw_transactions', batchId);
     await this.registerPartition('rejected_transactions', batchId);
-    await this.registerPartition('cleaned_transactions', batchId, parameters);
+    const recorded = goldLocation === undefined ? parameters : { ...parameters, [GOLD_LOCATION_PARAMETER]: goldLocation };
+    await this.registerPartition('cleaned_transactions', batchId, recorded, goldLocation);
+  }
+
+  /** A group's gold statement writes under the gold table's folder, one sub-folder per batch. */
+  groupLocation(groupId: string): string {
+    identifier(groupId);
+    return `s3://${this.options.buckets.gold}/cleaned_transactions/groups/${groupId}/`;
   }
 
   async committedBatch(batchId: string): Promise<Record<string, string> | undefined> {
@@ -271,8 +285,8 @@ export class GlueCatalog implements Catalog {
     return found;
   }
 
-  async registerPartition(table: LakeTable, batchId: string, parameters: Record<string, string> = {}): Promise<void> {
-    const input = await this.partitionInput(table, batchId, parameters);
+  async registerPartition(table: LakeTable, batchId: string, parameters: Record<string, string> = {}, location?: string): Promise<void> {
+    const input = await this.partitionInput(table, batchId, parameters, location);
     try {
       await this.options.client.send(new CreatePartitionCommand({ DatabaseName: this.database, TableName: table, PartitionInput: input }));
     } catch (error) {
@@ -293,11 +307,11 @@ export class GlueCatalog implements Catalog {
     }
   }
 
-  private async partitionInput(table: LakeTable, batchId: string, parameters: Record<string, string>): Promise<PartitionInput> {
+  private async partitionInput(table: LakeTable, batchId: string, parameters: Record<string, string>, location?: string): Promise<PartitionInput> {
     const descriptor = await this.storageDescriptor(table);
     return {
       Values: [batchId],
-      StorageDescriptor: { ...descriptor, Location: this.partitionLocation(table, batchId) },
+      StorageDescriptor: { ...descriptor, Location: location ?? this.partitionLocation(table, batchId) },
       Parameters: { ...parameters },
     };
   }

@@ -47,6 +47,11 @@ export class LongLineRepairEngine implements QueryEngine {
     }
   }
 
+  /** Gold reads silver, never the landed file: nothing to repair. */
+  materializePartitioned(tableName: string, select: string, location: string, context: StepContext): Promise<void> {
+    return this.inner.materializePartitioned(tableName, select, location, context);
+  }
+
   query(select: string, context: StepContext): Promise<Record<string, unknown>[]> {
     return this.inner.query(select, context);
   }

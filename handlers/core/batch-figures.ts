@@ -1,6 +1,6 @@
 // What a batch did, as recorded on its commit, logged and counted; and the queries that count it.
 import type { IdRange } from './id-range.ts';
-import { identifier, literal, renderValue } from './sql-template.ts';
+import { identifier, literal, renderValue, type SqlValue } from './sql-template.ts';
 
 export interface BatchFigures {
   batchId: string;
@@ -29,41 +29,64 @@ export interface BatchFigures {
   goldIds?: IdRange | null;
 }
 
-/** The work tables and names a batch's figures are counted from. */
+/** The work tables one file's own figures are counted from. */
 export interface FigureSources {
   silverStage: string;
-  goldStage: string;
   rejectsStage: string;
-  /** The lake's gold table, schema-qualified. */
-  goldTable: string;
-  batchId: string;
-  /** The range of the batch's valid ids: only gold rows in it can be duplicates. */
-  idRange: IdRange;
 }
 
 /**
  * One query per count, each from its own source, so that no figure is derived from the others
  * and the balance can fail: a gold stage that lost or gained a row, or a rejects stage that lost
- * a line, no longer adds up to the silver line count.
+ * a line, no longer adds up to the silver line count. These need the file alone; the counts that
+ * need gold are groupFigureQueries'. `idRange`: the range of the file's valid ids (id-range.ts).
  */
 export function figureQueries(sources: FigureSources) {
   const silver = renderValue(identifier(sources.silverStage));
-  const gold = renderValue(identifier(sources.goldStage));
   const rejects = renderValue(identifier(sources.rejectsStage));
-  const goldTable = renderValue(identifier(sources.goldTable));
-  const batchId = renderValue(literal(sources.batchId));
-  const minId = renderValue(literal(sources.idRange.min));
-  const maxId = renderValue(literal(sources.idRange.max));
   return {
     lines: `SELECT count(*) AS lines FROM ${silver}`,
-    // The loaded ids' range is recorded with the commit (BatchFigures.goldIds).
-    loaded: `SELECT count(*) AS loaded, min(transaction_id) AS min_id, max(transaction_id) AS max_id FROM ${gold}`,
     duplicatesInBatch: `SELECT count(*) - count(DISTINCT transaction_id) AS duplicates FROM ${silver} WHERE reject_reason IS NULL`,
-    duplicatesInGold:
-      `SELECT count(DISTINCT transaction_id) AS duplicates FROM ${silver} WHERE reject_reason IS NULL` +
-      ` AND transaction_id IN (SELECT transaction_id FROM ${goldTable} WHERE batch_id <> ${batchId}` +
-      ` AND transaction_id BETWEEN ${minId} AND ${maxId})`,
     rejectsByReason: `SELECT reason, count(*) AS n FROM ${rejects} GROUP BY reason`,
+    idRange: `SELECT min(transaction_id) AS min_id, max(transaction_id) AS max_id FROM ${silver} WHERE reject_reason IS NULL`,
+  };
+}
+
+/** What a group's figures are counted from (process-group.ts). */
+export interface GroupFigureSources {
+  /** The group's silver rows with batch_id and landing_ordinal (sql-template.ts unionOf). */
+  silverGroup: SqlValue;
+  /** The group's gold work table, with batch_id. */
+  goldStage: string;
+  /** The gold relation for the group's range (Catalog.goldTableFor). */
+  goldTable: string;
+  idRange: IdRange;
+  /** More than one batch: an id may then also have been written by an earlier file of the group. */
+  manyBatches: boolean;
+}
+
+/**
+ * The counts that need the whole group, one query each, grouped by batch_id (a batch missing from
+ * a result has 0). `duplicatesInGold` counts, on its own, each batch's distinct valid ids that an
+ * earlier write holds: committed gold, or an earlier landed file of the group (first write wins).
+ */
+export function groupFigureQueries(sources: GroupFigureSources) {
+  const silver = renderValue(sources.silverGroup);
+  const gold = renderValue(identifier(sources.goldStage));
+  const goldTable = renderValue(identifier(sources.goldTable));
+  const minId = renderValue(literal(sources.idRange.min));
+  const maxId = renderValue(literal(sources.idRange.max));
+  const inGold = `s.transaction_id IN (SELECT transaction_id FROM ${goldTable} WHERE transaction_id BETWEEN ${minId} AND ${maxId})`;
+  const earlier = sources.manyBatches
+    ? ` LEFT JOIN (SELECT transaction_id, min(landing_ordinal) AS first_ordinal FROM ${silver} AS f0 WHERE reject_reason IS NULL GROUP BY transaction_id) AS f` +
+      ' ON f.transaction_id = s.transaction_id AND f.first_ordinal < s.landing_ordinal'
+    : '';
+  const condition = sources.manyBatches ? `(f.transaction_id IS NOT NULL OR ${inGold})` : inGold;
+  return {
+    loaded: `SELECT batch_id, count(*) AS loaded, min(transaction_id) AS min_id, max(transaction_id) AS max_id FROM ${gold} GROUP BY batch_id`,
+    duplicatesInGold:
+      `SELECT s.batch_id, count(DISTINCT s.transaction_id) AS duplicates FROM ${silver} AS s${earlier}` +
+      ` WHERE s.reject_reason IS NULL AND ${condition} GROUP BY s.batch_id`,
   };
 }
 
@@ -81,6 +104,12 @@ export function balanceHolds(
     lines === loaded + duplicates + rejected
   );
 }
+
+/**
+ * The commit parameter naming where a batch's gold was registered when that is not its own
+ * partition folder (Glue: inside its group's location), so a drop clears the right objects.
+ */
+export const GOLD_LOCATION_PARAMETER = 'procureflow_gold_location';
 
 /** Partition parameters carry the figures, so the commit and its record are one registration. */
 export function figuresToParameters(figures: BatchFigures): Record<string, string> {

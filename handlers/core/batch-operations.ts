@@ -8,7 +8,7 @@
 // batches committed without them (their figures count them in duplicatesInGold), and no batch is
 // rewritten by another's drop. They stay absent from gold until their own file is reprocessed.
 import { batchIdFor } from './batch-identity.ts';
-import { type BatchFigures, figuresFromParameters } from './batch-figures.ts';
+import { type BatchFigures, figuresFromParameters, GOLD_LOCATION_PARAMETER } from './batch-figures.ts';
 import { type BatchPorts, type BatchResult, processBatch } from './process-batch.ts';
 import type { Catalog, LakeTable, ObjectRef, ObjectStore } from './ports.ts';
 import { LAKE_TABLES } from './tables.ts';
@@ -94,11 +94,15 @@ export interface DropResult {
  */
 export async function dropBatch(ports: { catalog: Catalog; store: ObjectStore }, batchId: string, reason = 'dropped by procureflow drop'): Promise<DropResult> {
   const { catalog, store } = ports;
-  const figures = figuresFromParameters(await catalog.committedBatch(batchId));
+  const parameters = await catalog.committedBatch(batchId);
+  const figures = figuresFromParameters(parameters);
   const dropped = await catalog.dropBatch(batchId, reason);
   if (dropped || figures) {
     for (const table of ['cleaned_transactions', ...LAKE_TABLES.filter((t) => t !== 'cleaned_transactions')] as LakeTable[]) {
       await store.clearLocation(catalog.partitionLocation(table, batchId));
+      // A group commit's gold lives where its group statement wrote it (process-group.ts).
+      const goldLocation = parameters?.[GOLD_LOCATION_PARAMETER];
+      if (table === 'cleaned_transactions' && goldLocation) await store.clearLocation(goldLocation);
     }
   }
   return { batchId, dropped, figures };

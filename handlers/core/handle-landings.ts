@@ -1,15 +1,16 @@
-// The core's one entry: a landing event in, one result per batch out. A failure of one file is
-// reported in its result and never stops the others.
+// The core's one entry: landings in, one result per batch out, the .dat landings run as one group
+// (process-group.ts). A failure of one file is reported in its result; whether it stops the files
+// landed after it is the ports' `afterFailure` (local: never; a FIFO queue: it does).
 //
 // `refused` is a verdict that no retry can change (a landing over the size limit, a zip over its
 // limits, a name that cannot be processed): the caller logs and counts it once and does NOT retry
 // it (issue 7 item 11). `failed` is everything else, and worth retrying.
 import type { BatchFigures } from './batch-figures.ts';
 import { type Landing, type S3EventLike, landingsOf } from './landing-event.ts';
-import { type BatchPorts, processBatch } from './process-batch.ts';
+import { type GroupPorts, processGroup } from './process-group.ts';
 import { type RefusedEntry, unpackZip, type ZipLimits, ZipRefusedError } from './zip-landing.ts';
 
-export interface LandingPorts extends BatchPorts {
+export interface LandingPorts extends GroupPorts {
   zipLimits?: ZipLimits;
   /** Folder for the local copy of a zip (the Lambda's /tmp). */
   workDir?: string;
@@ -47,18 +48,21 @@ export function unprocessableNameReason(key: string): string | undefined {
   return undefined;
 }
 
-/** Processes one landing; a zip yields its own result and its members'. */
-export async function handleLanding(landing: Landing, ports: LandingPorts): Promise<LandingResult[]> {
+/** What a landing turned into before any batch runs: results already known, or .dat landings to run. */
+type Expanded = { results: LandingResult[] } | { dat: Landing };
+
+/** Sorts one landing: ignored, refused, a .dat to run, or a zip unpacked into its members' landings. */
+async function expandLanding(landing: Landing, ports: LandingPorts): Promise<Expanded[]> {
   const sourceFile = `${landing.ref.bucket}/${landing.ref.key}`;
-  const refuse = (reason: string): LandingResult[] => {
+  const refuse = (reason: string): Expanded[] => {
     ports.log.error('landing refused; not retried (the verdict would not change)', { sourceFile, reason });
-    return [{ sourceFile, status: 'refused', reason }];
+    return [{ results: [{ sourceFile, status: 'refused', reason }] }];
   };
   try {
     const kind = landingKind(landing.ref.key);
     if (kind === 'other') {
       ports.log.warn('landing ignored: not a .dat, .dat.gz or .zip', { sourceFile });
-      return [{ sourceFile, status: 'ignored', reason: 'not a .dat, .dat.gz or .zip file' }];
+      return [{ results: [{ sourceFile, status: 'ignored', reason: 'not a .dat, .dat.gz or .zip file' }] }];
     }
     const badName = unprocessableNameReason(landing.ref.key);
     if (badName) return refuse(badName);
@@ -66,39 +70,68 @@ export async function handleLanding(landing: Landing, ports: LandingPorts): Prom
       const size = landing.size ?? (await ports.store.head(landing.ref))?.size;
       if (size !== undefined && size > ports.landingMaxBytes) return refuse(`${size} bytes, more than the limit of ${ports.landingMaxBytes}`);
     }
-    if (kind === 'dat') {
-      const result = await processBatch(landing, ports);
-      return result.status === 'committed'
-        ? [{ sourceFile, status: 'committed', batchId: result.figures.batchId, figures: result.figures }]
-        : [{ sourceFile, status: 'already_committed', batchId: result.batchId, figures: result.figures }];
-    }
+    if (kind === 'dat') return [{ dat: landing }];
     const unpacked = await unpackZip(landing, ports.store, ports.log, ports.zipLimits, ports.workDir);
-    const results: LandingResult[] = [
+    const expanded: Expanded[] = [
       {
-        sourceFile,
-        status: 'unpacked',
-        members: unpacked.landed.map((member) => member.ref.key),
-        skipped: unpacked.skipped,
-        refused: unpacked.refused,
+        results: [
+          {
+            sourceFile,
+            status: 'unpacked',
+            members: unpacked.landed.map((member) => member.ref.key),
+            skipped: unpacked.skipped,
+            refused: unpacked.refused,
+          },
+        ],
       },
     ];
     if (ports.processUnpackedMembers) {
-      for (const member of unpacked.landed) results.push(...(await handleLanding(member, ports)));
+      for (const member of unpacked.landed) expanded.push(...(await expandLanding(member, ports)));
     }
-    return results;
+    return expanded;
   } catch (error) {
     if (error instanceof ZipRefusedError) return refuse(error.message);
     const message = error instanceof Error ? error.message : String(error);
     ports.log.error('landing failed', { sourceFile, error: message });
-    return [{ sourceFile, status: 'failed', error: message }];
+    return [{ results: [{ sourceFile, status: 'failed', error: message }] }];
   }
 }
 
-/** Processes every landing of an event in order: gold writers take turns. */
-export async function handleLandingEvent(event: S3EventLike, ports: LandingPorts): Promise<LandingResult[]> {
-  const results: LandingResult[] = [];
-  for (const landing of landingsOf(event)) results.push(...(await handleLanding(landing, ports)));
-  return results;
+/**
+ * Processes landings in order as one group (process-group.ts): every .dat (and, locally, every
+ * member of a zip) runs its own steps, many at once, then one gold statement commits them all in
+ * landing order. One result per landing, in order; a zip's result comes before its members'.
+ */
+export async function handleLandings(landings: Landing[], ports: LandingPorts): Promise<LandingResult[]> {
+  const expanded: Expanded[] = [];
+  for (const landing of landings) expanded.push(...(await expandLanding(landing, ports)));
+  const dats = expanded.flatMap((entry) => ('dat' in entry ? [entry.dat] : []));
+  const outcomes = dats.length > 0 ? await processGroup(dats, ports) : [];
+  let next = 0;
+  return expanded.flatMap((entry): LandingResult[] => {
+    if ('results' in entry) return entry.results;
+    const outcome = outcomes[next++];
+    const sourceFile = `${entry.dat.ref.bucket}/${entry.dat.ref.key}`;
+    if (!outcome) return [{ sourceFile, status: 'failed', error: 'not processed' }];
+    if ('error' in outcome) {
+      ports.log.error('landing failed', { sourceFile, error: outcome.error.message });
+      return [{ sourceFile, status: 'failed', error: outcome.error.message }];
+    }
+    const { result } = outcome;
+    return result.status === 'committed'
+      ? [{ sourceFile, status: 'committed', batchId: result.figures.batchId, figures: result.figures }]
+      : [{ sourceFile, status: 'already_committed', batchId: result.batchId, figures: result.figures }];
+  });
+}
+
+/** Processes one landing; a zip yields its own result and its members' (one group). */
+export function handleLanding(landing: Landing, ports: LandingPorts): Promise<LandingResult[]> {
+  return handleLandings([landing], ports);
+}
+
+/** Processes every landing of an event as one group, in order. */
+export function handleLandingEvent(event: S3EventLike, ports: LandingPorts): Promise<LandingResult[]> {
+  return handleLandings(landingsOf(event), ports);
 }
 
 /** Whether a result means the landing needs attention (a failure, a refusal or a refused zip entry). */

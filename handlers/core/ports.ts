@@ -44,7 +44,14 @@ export interface Catalog {
    * Locally the three become visible in one atomic step; on Glue, which has no multi-table
    * transaction, gold is registered last and is the commit that readers and re-deliveries see.
    */
-  commitBatch(batchId: string, parameters: Record<string, string>): Promise<void>;
+  commitBatch(batchId: string, parameters: Record<string, string>, goldLocation?: string): Promise<void>;
+  /**
+   * Where a group's gold statement writes, partitioned by batch_id (`<location>batch_id=<id>/`);
+   * empty until written. A committed batch's gold is found there (commitBatch's `goldLocation`):
+   * Glue registers the partition at that folder, the local catalog moves the file into the
+   * batch's own partition folder.
+   */
+  groupLocation(groupId: string): string;
   /** The parameters of a committed batch, or undefined when the batch is not committed. */
   committedBatch(batchId: string): Promise<Record<string, string> | undefined>;
   /**
@@ -91,6 +98,12 @@ export interface StepContext {
 export interface QueryEngine {
   /** Writes the rows of a SELECT as Snappy Parquet to an empty location and exposes them as `tableName`. */
   materialize(tableName: string, select: string, location: string, context: StepContext): Promise<void>;
+  /**
+   * Writes the rows of a SELECT whose last column is `batch_id` as Snappy Parquet, one folder per
+   * batch (`<location>batch_id=<id>/`), to an empty location, and exposes them as `tableName`
+   * (batch_id included). A batch without rows gets no folder.
+   */
+  materializePartitioned(tableName: string, select: string, location: string, context: StepContext): Promise<void>;
   /** Runs a SELECT and returns its rows as plain objects (numbers for counts). */
   query(select: string, context: StepContext): Promise<Record<string, unknown>[]>;
 }

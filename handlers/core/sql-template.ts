@@ -4,7 +4,7 @@
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,127}(\.[a-z_][a-z0-9_]{0,127})?$/;
 const PLACEHOLDER = /\{\{\s*([a-z_][a-z0-9_]*)\s*\}\}/g;
 
-export type SqlValue = { kind: 'identifier'; text: string } | { kind: 'literal'; text: string };
+export type SqlValue = { kind: 'identifier'; text: string } | { kind: 'literal'; text: string } | { kind: 'relation'; text: string };
 
 /** A table or column name, checked against `[a-z_][a-z0-9_]*` with one optional schema part. */
 export function identifier(name: string): SqlValue {
@@ -21,9 +21,30 @@ export function literal(value: string): SqlValue {
   return { kind: 'literal', text: value };
 }
 
+/**
+ * A derived table: the UNION ALL of whole tables, each with extra constant columns. Built only
+ * from checked identifiers and escaped literals or integers, so it is as safe as they are.
+ */
+export function unionOf(parts: Array<{ table: string; columns: Record<string, SqlValue | number> }>): SqlValue {
+  if (parts.length === 0) throw new Error('unionOf: no tables');
+  const branch = ({ table, columns }: (typeof parts)[number]) => {
+    const extra = Object.entries(columns).map(([name, value]) => {
+      identifier(name);
+      if (typeof value === 'number') {
+        if (!Number.isSafeInteger(value)) throw new Error(`unionOf: ${name} is not an integer`);
+        return `${value} AS ${name}`;
+      }
+      return `${renderValue(value)} AS ${name}`;
+    });
+    return `SELECT *, ${extra.join(', ')} FROM ${renderValue(identifier(table))}`;
+  };
+  return { kind: 'relation', text: `(${parts.map(branch).join(' UNION ALL ')})` };
+}
+
 /** Renders a value as SQL text. */
 export function renderValue(value: SqlValue): string {
-  return value.kind === 'identifier' ? value.text : `'${value.text.replaceAll("'", "''")}'`;
+  if (value.kind === 'literal') return `'${value.text.replaceAll("'", "''")}'`;
+  return value.text;
 }
 
 /** Drops whole-line `--` comments, which document placeholders rather than use them. */

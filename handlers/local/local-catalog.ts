@@ -2,7 +2,7 @@
 // (commit-log.ts) and are exposed as DuckDB views in the `procureflow_db` schema. A partition
 // that is not committed is invisible, whatever files sit in its folder; a batch's silver,
 // rejects and gold become visible together, with one commit file.
-import { readdir, stat } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { figuresFromParameters } from '../core/batch-figures.ts';
 import { batchRow } from '../core/batch-operations.ts';
@@ -129,11 +129,12 @@ export class LocalCatalog implements Catalog {
    * at the next version, unless the batch is committed by then or the other commits' gold shares
    * ids with this batch's (its first-write-wins dedupe would be stale): that fails loudly.
    */
-  async commitBatch(batchId: string, parameters: Record<string, string>): Promise<void> {
-    if (!this.turn) return this.withGoldTurn(() => this.commitBatch(batchId, parameters));
+  async commitBatch(batchId: string, parameters: Record<string, string>, goldLocation?: string): Promise<void> {
+    if (!this.turn) return this.withGoldTurn(() => this.commitBatch(batchId, parameters, goldLocation));
     identifier(batchId);
     await this.refresh();
     if (this.state.batches.has(batchId)) return;
+    if (goldLocation !== undefined) await this.takeGroupGold(batchId, goldLocation);
     for (const table of LAKE_TABLES) {
       const file = this.partFile(table, batchId);
       if (!(await stat(file).catch(() => undefined))?.isFile()) throw new Error(`batch ${batchId}: ${file} is missing; nothing committed`);
@@ -174,18 +175,55 @@ export class LocalCatalog implements Catalog {
     return committed;
   }
 
-  /** Holds the lake lock for `run`, on the catalog as committed on disk when the lock was taken. */
+  /**
+   * Holds the lake lock for `run`, on the catalog as committed on disk when the lock was taken.
+   * Group gold staging is written only under the lock, so whatever is there at either end of a
+   * turn is a crashed or finished group's and goes.
+   */
   async withGoldTurn<T>(run: () => Promise<T>): Promise<T> {
     if (this.turn) return run();
     const lock = await takeLakeLock(this.layout, this.options.lockStaleMs ?? LOCK_STALE_MS);
     this.turn = lock;
     try {
+      await rm(this.groupsDir(), { recursive: true, force: true });
       await this.refresh();
       return await run();
     } finally {
       this.turn = undefined;
+      await rm(this.groupsDir(), { recursive: true, force: true }).catch(() => undefined);
       await lock.release();
     }
+  }
+
+  /** Group gold staging: under the work folder, moved into each batch's partition at its commit. */
+  groupLocation(groupId: string): string {
+    identifier(groupId);
+    return path.join(this.groupsDir(), groupId) + path.sep;
+  }
+
+  private groupsDir(): string {
+    return path.join(this.layout.workDir, 'gold-groups');
+  }
+
+  /**
+   * Moves a batch's gold file from the group's staging (`<goldLocation>`, one DuckDB file per
+   * batch) to the batch's own partition file, so every committed batch keeps its one file at
+   * partFile (what the views, repair and the damage checks read). A batch that loaded no row has
+   * no staging file: it gets an empty Parquet file with gold's columns. A rename on one file
+   * system: the file is whole at its new name or still at the old one.
+   */
+  private async takeGroupGold(batchId: string, goldLocation: string): Promise<void> {
+    const target = this.partFile('cleaned_transactions', batchId);
+    const staged = (await readdir(goldLocation).catch(() => [] as string[])).filter((name) => name.endsWith('.parquet'));
+    if (staged.length > 1) throw new Error(`batch ${batchId}: ${staged.length} gold files in ${goldLocation}, expected one; nothing committed`);
+    await mkdir(path.dirname(target), { recursive: true });
+    if (staged.length === 1) {
+      await rename(path.join(goldLocation, staged[0] as string), target);
+      return;
+    }
+    if ((await stat(target).catch(() => undefined))?.isFile()) return;
+    const columns = TABLE_COLUMNS.cleaned_transactions.map((column) => `CAST(NULL AS ${DUCKDB_TYPES[column.type]}) AS ${column.name}`);
+    await this.session.run(`COPY (SELECT ${columns.join(', ')} WHERE false) TO ${renderValue(literal(target))} (FORMAT parquet, COMPRESSION snappy)`);
   }
 
   async listCommitted(): Promise<CommittedBatchRecord[]> {

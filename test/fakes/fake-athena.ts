@@ -7,7 +7,7 @@ import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DuckDbSession } from '../../handlers/local/duckdb-session.ts';
-import { type CloudState, type Execution, type GlueColumn, type GlueTable, type QueryResult, splitS3Uri } from './cloud-state.ts';
+import { type CloudState, type Execution, type GlueColumn, type GluePartition, type GlueTable, type QueryResult, splitS3Uri } from './cloud-state.ts';
 import { isHiddenName, readableKeysOfLocation } from './hidden-paths.ts';
 import { parseCtas } from './ctas-statement.ts';
 import { formatProblem, parseStatement, syntaxProblems, unknownFunctions } from './trino-grammar.ts';
@@ -324,7 +324,23 @@ export class FakeAthena {
       },
       PartitionKeys: described.filter((column) => partitionedBy.includes(column.name)).map((column) => ({ Name: column.name, Type: trinoTypes(column.type)[0] })),
     };
-    database.set(name, { table, partitions: new Map() });
+    // A partitioned CTAS registers every partition it wrote (Trino HiveMetadata.finishCreateTable:
+    // "for (PartitionUpdate update : partitionUpdates) ... metastore.addPartition(...)", location
+    // `<external_location><key>=<value>/`), so the new table reads its rows at once.
+    const partitions = new Map<string, GluePartition>();
+    if (partitionedBy.length > 0) {
+      for (const { relative } of written) {
+        const folders = relative.split(path.sep).slice(0, -1);
+        const values = folders.map((folder) => decodeURIComponent(folder.slice(folder.indexOf('=') + 1)));
+        partitions.set(values.join('/'), {
+          Values: values,
+          StorageDescriptor: { ...table.StorageDescriptor, Location: `${location.endsWith('/') ? location : `${location}/`}${folders.join('/')}/` },
+          Parameters: {},
+          CreationTime: new Date(this.state.settings.now()),
+        });
+      }
+    }
+    database.set(name, { table, partitions });
     return { columns: [{ name: 'rows', type: 'bigint' }], rows: [], updateCount: rows };
   }
 

@@ -1,12 +1,15 @@
 // Local pipeline throughput and memory: .dat → silver + gold + rejects on DuckDB.
-// Usage: npx tsx bench/pipeline.ts [SIZE=1GB] [FILES=4] [--keep] [--no-baselines]
+// Usage: npx tsx bench/pipeline.ts [SIZE=1GB] [FILES=4] [--one-by-one] [--keep] [--no-baselines]
+// The files land, then run as ONE group (one gold statement, handlers/core/process-group.ts); with
+// --one-by-one each file is its own ingest, one after the other, and the first and last batch
+// times are compared (first-write-wins cost against a growing gold).
 // Prints MB/s of input, peak RSS of this process (VmHWM) and the Parquet sizes against the .dat,
 // then the same input through the reference copies of ./copy-baselines.ts, side by side.
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { generateDataset, parseSize } from '../generator/generate.ts';
 import { measureCopyBaselines } from './copy-baselines.ts';
-import { handleLanding } from '../handlers/core/handle-landings.ts';
+import { handleLandings, type LandingResult } from '../handlers/core/handle-landings.ts';
 import { silentLog } from '../handlers/core/pipeline-log.ts';
 import { landFile, openLocalLake } from '../handlers/local/local-lake.ts';
 
@@ -28,22 +31,46 @@ try {
   let gold = 0;
   let rejects = 0;
   let landSeconds = 0;
+  const oneByOne = process.argv.includes('--one-by-one');
   const started = performance.now();
-  for (const file of generated) {
+  const land = async (file: string) => {
     const landStart = performance.now();
-    const landing = await landFile(lake, file.path);
+    const landing = await landFile(lake, file);
     landSeconds += (performance.now() - landStart) / 1000;
-    const [result] = await handleLanding(landing, lake.ports);
+    return landing;
+  };
+  const results: Array<{ result: LandingResult | undefined; seconds: number }> = [];
+  if (oneByOne) {
+    for (const file of generated) {
+      const landing = await land(file.path);
+      const batchStart = performance.now();
+      const [result] = await handleLandings([landing], lake.ports);
+      results.push({ result, seconds: (performance.now() - batchStart) / 1000 });
+    }
+  } else {
+    const landings = [];
+    for (const file of generated) landings.push(await land(file.path));
+    const groupStart = performance.now();
+    const groupResults = await handleLandings(landings, lake.ports);
+    const groupSeconds = (performance.now() - groupStart) / 1000;
+    for (const result of groupResults) results.push({ result, seconds: groupSeconds });
+  }
+  for (const { result, seconds: batchSeconds } of results) {
     if (result?.status !== 'committed' || !result.figures) throw new Error(`batch failed: ${JSON.stringify(result)}`);
     silver += result.figures.bytesOut.silver;
     gold += result.figures.bytesOut.gold;
     rejects += result.figures.bytesOut.rejects;
-    console.log(`  ${path.basename(file.path)}: ${result.figures.lines} lines in ${result.figures.seconds.toFixed(1)} s`);
+    console.log(`  ${path.basename(result.sourceFile)}: ${result.figures.lines} lines, ${oneByOne ? `batch ${batchSeconds.toFixed(1)} s` : `committed ${result.figures.seconds.toFixed(1)} s after its start (one group)`}`);
+  }
+  if (oneByOne && results.length > 1) {
+    const first = results[0]?.seconds ?? 0;
+    const last = results.at(-1)?.seconds ?? 0;
+    console.log(`first batch ${first.toFixed(1)} s, last batch ${last.toFixed(1)} s: last/first ${(last / first).toFixed(2)}`);
   }
   const seconds = (performance.now() - started) / 1000;
   await lake.close();
   const pct = (bytes: number) => `${((bytes / datBytes) * 100).toFixed(1)} %`;
-  console.log(`input            ${(datBytes / MB).toFixed(0)} MB in ${files} files`);
+  console.log(`input            ${(datBytes / MB).toFixed(0)} MB in ${files} files, ${oneByOne ? 'one ingest per file' : 'one group'}`);
   console.log(`pipeline         ${seconds.toFixed(1)} s = ${(datBytes / MB / seconds).toFixed(1)} MB/s (landing copy ${landSeconds.toFixed(1)} s included)`);
   console.log(`processing only  ${(datBytes / MB / (seconds - landSeconds)).toFixed(1)} MB/s`);
   console.log(`peak RSS         ${peakRss().toFixed(0)} MB (after generation: ${rssBefore.toFixed(0)} MB)`);

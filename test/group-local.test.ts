@@ -145,3 +145,20 @@ for (const { step, nth } of CRASHES) {
     t.deepEqual(await leftovers(lake), []);
   });
 }
+
+test('a group larger than maxGroupBytes commits in chunks, one gold turn each, in landing order: the same lake', async (t) => {
+  const expected = await separately(t);
+  const lake = await openTestLake(t);
+  let goldTurns = 0;
+  const beforeStep = (step: BatchStep) => {
+    if (step === 'gold') goldTurns++;
+  };
+  // 1 byte: every file is a chunk of its own.
+  const results = await handleLandings(await landAll(lake), { ...lake.lake.ports, beforeStep, maxGroupBytes: 1 });
+  t.deepEqual(
+    results.map((result) => result.status),
+    ['committed', 'committed', 'committed'],
+  );
+  t.is(goldTurns, 3);
+  t.deepEqual(await lakeContents(lake), expected);
+});

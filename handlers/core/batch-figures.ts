@@ -76,7 +76,11 @@ export function groupFigureQueries(sources: GroupFigureSources) {
   const goldTable = renderValue(identifier(sources.goldTable));
   const minId = renderValue(literal(sources.idRange.min));
   const maxId = renderValue(literal(sources.idRange.max));
-  const inGold = `s.transaction_id IN (SELECT transaction_id FROM ${goldTable} WHERE transaction_id BETWEEN ${minId} AND ${maxId})`;
+  // The group's ids in committed gold, found from the group's side (few ids in the range) so that
+  // no table of every gold id in the range is built; the same shape as the gold SQL's check.
+  const inGold =
+    `s.transaction_id IN (SELECT transaction_id FROM ${goldTable} WHERE transaction_id BETWEEN ${minId} AND ${maxId}` +
+    ` AND transaction_id IN (SELECT transaction_id FROM ${silver} AS r WHERE reject_reason IS NULL AND transaction_id BETWEEN ${minId} AND ${maxId}))`;
   const earlier = sources.manyBatches
     ? ` LEFT JOIN (SELECT transaction_id, min(landing_ordinal) AS first_ordinal FROM ${silver} AS f0 WHERE reject_reason IS NULL GROUP BY transaction_id) AS f` +
       ' ON f.transaction_id = s.transaction_id AND f.first_ordinal < s.landing_ordinal'

@@ -69,6 +69,13 @@ export interface Catalog {
    * open every file to read its statistics.
    */
   goldTableFor(range: IdRange): Promise<string>;
+  /**
+   * The greatest transaction_id in committed gold, when the catalog knows it (locally: from the
+   * ranges its commits record; undefined when a commit has none, or on Glue). No id above it can
+   * be a duplicate, so the dedupe checks only the batch's ids up to it: for ids that grow with
+   * time, only the few resent old ones.
+   */
+  goldIdCeiling?(): Promise<string | undefined>;
   /** Every committed batch with its commit parameters, in commit order (batch-operations.ts). */
   listCommitted(): Promise<CommittedBatchRecord[]>;
   /**

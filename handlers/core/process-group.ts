@@ -39,6 +39,12 @@ export interface GroupPorts extends BatchPorts {
    * committed and are reported, so that nothing commits ahead of the failed file).
    */
   afterFailure?: 'skip' | 'stop';
+  /**
+   * The most landed bytes one gold statement takes (at least one file): a larger group commits
+   * in chunks, each its own gold turn. Locally it bounds DuckDB's gold statement (memory, spill);
+   * in the cloud it would bound a gold statement's time. None = no bound.
+   */
+  maxGroupBytes?: number;
 }
 
 /** One landing's outcome: a batch result, or the error that stopped it. */
@@ -209,10 +215,17 @@ export async function processGroup(landings: Landing[], ports: GroupPorts): Prom
     else fail(index, new Error(`${batch.sourceFile}: not committed: ${sourceFileOf(landings[stopAt] as Landing)}, landed before it in the same group, failed`));
   });
 
-  // One gold statement writes at most MAX_BATCHES_PER_GOLD partitions (Athena's limit): a larger
-  // group commits in chunks, one gold turn each, in landing order.
-  for (let start = 0; start < group.length; start += MAX_BATCHES_PER_GOLD) {
-    const chunk = group.slice(start, start + MAX_BATCHES_PER_GOLD);
+  // One gold statement writes at most MAX_BATCHES_PER_GOLD partitions (Athena's limit) and takes
+  // at most maxGroupBytes: a larger group commits in chunks, one gold turn each, in landing order.
+  const chunks: Array<typeof group> = [];
+  for (const member of group) {
+    const last = chunks.at(-1);
+    const bytes = (last ?? []).reduce((sum, { batch }) => sum + batch.info.size, 0);
+    const fits = last && last.length < MAX_BATCHES_PER_GOLD && (ports.maxGroupBytes === undefined || bytes + member.batch.info.size <= ports.maxGroupBytes);
+    if (fits) last.push(member);
+    else chunks.push([member]);
+  }
+  for (const [n, chunk] of chunks.entries()) {
     try {
       await catalog.withGoldTurn(() => goldTurn(chunk));
     } catch (error) {
@@ -221,7 +234,7 @@ export async function processGroup(landings: Landing[], ports: GroupPorts): Prom
     }
     const chunkFailed = chunk.some(({ index }) => outcomes[index] && 'error' in (outcomes[index] as GroupOutcome));
     if (chunkFailed && ports.afterFailure === 'stop') {
-      for (const { index, batch } of group.slice(start + MAX_BATCHES_PER_GOLD)) fail(index, new Error(`${batch.sourceFile}: not committed: a file landed before it in the same group failed`));
+      for (const { index, batch } of chunks.slice(n + 1).flat()) fail(index, new Error(`${batch.sourceFile}: not committed: a file landed before it in the same group failed`));
       break;
     }
   }
@@ -241,7 +254,10 @@ export async function processGroup(landings: Landing[], ports: GroupPorts): Prom
     const goldWork = `stage_gold_${groupId}`;
     const location = catalog.groupLocation(groupId);
     const goldLocation = (batchId: string) => `${location}batch_id=${batchId}/`;
-    const range = spanOf(batches.map((batch) => batch.idRange));
+    // Only ids up to the greatest id in gold can be duplicates (Catalog.goldIdCeiling).
+    const span = spanOf(batches.map((batch) => batch.idRange));
+    const ceiling = await catalog.goldIdCeiling?.();
+    const range = ceiling !== undefined && compareIds(ceiling, span.max) < 0 ? { min: span.min, max: ceiling } : span;
     const silverGroup = unionOf(batches.map((batch, i) => ({ table: batch.work.silver, columns: { batch_id: literal(batch.batchId), landing_ordinal: i + 1 } })));
     // A group step fails every batch of the group, each named with the step.
     const groupStep = async <T>(name: BatchStep, run: () => Promise<T>): Promise<T> => {

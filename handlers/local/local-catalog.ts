@@ -7,7 +7,7 @@ import path from 'node:path';
 import { figuresFromParameters } from '../core/batch-figures.ts';
 import { batchRow } from '../core/batch-operations.ts';
 import type { Catalog, CommittedBatchRecord, LakeTable, ObjectRef } from '../core/ports.ts';
-import { type IdRange, rangesOverlap } from '../core/id-range.ts';
+import { compareIds, type IdRange, rangesOverlap } from '../core/id-range.ts';
 import { identifier, literal, renderValue } from '../core/sql-template.ts';
 import { type Column, LAKE_TABLES, TABLE_COLUMNS } from '../core/tables.ts';
 import {
@@ -57,6 +57,10 @@ export class LocalCatalog implements Catalog {
   private turn: HeldLock | undefined;
   /** Views made by goldTableFor in this session (each gold turn gets its own name). */
   private rangeViews = 0;
+  /** Commits made in this gold turn whose batches the views do not show yet. */
+  private viewsStale = false;
+  /** Each commit's recorded gold id range, parsed once (key: the commit's parameters). */
+  private readonly goldIdsSeen = new WeakMap<Record<string, string>, IdRange | null | undefined>();
   /** Committed files found present (a file deleted later fails with DuckDB's own error until reopened). */
   private readonly seenFiles = new Set<string>();
   private readonly log: CommitLog;
@@ -159,7 +163,9 @@ export class LocalCatalog implements Catalog {
       await this.options.faults?.afterCommitFile?.(this.log.logFile(version));
       await writeCommitMarker(this.layout, written);
       applyEntry(this.state, written);
-      await this.refreshViews();
+      // The views list every committed file: rebuilt once when the gold turn ends, not per commit
+      // of a group (withGoldTurn), so a group's commits do not each cost the lake's size.
+      this.viewsStale = true;
       if (version % CHECKPOINT_EVERY === 0) await this.log.writeCheckpoint(this.state);
       return;
     }
@@ -192,6 +198,10 @@ export class LocalCatalog implements Catalog {
       this.turn = undefined;
       await rm(this.groupsDir(), { recursive: true, force: true }).catch(() => undefined);
       await lock.release();
+      if (this.viewsStale) {
+        this.viewsStale = false;
+        await this.refreshViews();
+      }
     }
   }
 
@@ -268,12 +278,27 @@ export class LocalCatalog implements Catalog {
   async goldTableFor(range: IdRange): Promise<string> {
     const name = `gold_for_range_${++this.rangeViews}`;
     const overlapping = this.committed().filter((batch) => {
-      const ids = figuresFromParameters(batch.parameters)?.goldIds;
+      const ids = this.goldIdsOf(batch);
       return ids === undefined || (ids !== null && rangesOverlap(ids, range));
     });
     const parts = await this.tableBranches('cleaned_transactions', overlapping, true);
     await this.session.run(`CREATE OR REPLACE VIEW ${name} AS ${parts.join('\nUNION ALL ')}`);
     return name;
+  }
+
+  async goldIdCeiling(): Promise<string | undefined> {
+    let ceiling: string | undefined;
+    for (const batch of this.committed()) {
+      const ids = this.goldIdsOf(batch);
+      if (ids === undefined) return undefined;
+      if (ids !== null && (ceiling === undefined || compareIds(ids.max, ceiling) > 0)) ceiling = ids.max;
+    }
+    return ceiling;
+  }
+
+  private goldIdsOf(batch: CommittedBatch): IdRange | null | undefined {
+    if (!this.goldIdsSeen.has(batch.parameters)) this.goldIdsSeen.set(batch.parameters, figuresFromParameters(batch.parameters)?.goldIds);
+    return this.goldIdsSeen.get(batch.parameters);
   }
 
   /** Committed batches, in commit order. */

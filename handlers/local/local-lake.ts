@@ -15,6 +15,8 @@ import { registerWriter } from './lake-lock.ts';
 import { LocalCatalog } from './local-catalog.ts';
 
 export const DEFAULT_LAKE_DIR = '.lake';
+/** Landed bytes per gold statement of a local group (process-group.ts, maxGroupBytes). */
+export const LOCAL_MAX_GROUP_BYTES = 1024 ** 3;
 /** DuckDB's share; Node, buffers and Parquet writers take the rest of a ~1 GB process. */
 export const DEFAULT_MEMORY_LIMIT = '400MB';
 
@@ -84,6 +86,9 @@ export async function openLocalLake(options: LocalLakeOptions): Promise<LocalLak
       zipLimits: options.zipLimits,
       workDir: layout.workDir,
       processUnpackedMembers: true,
+      // A local group's gold statement takes at most 1 GiB of landed files: measured, a group of
+      // 400 MB peaked at 916 MB RSS against 690 MB for the same files one by one.
+      maxGroupBytes: LOCAL_MAX_GROUP_BYTES,
     };
     return {
       layout,

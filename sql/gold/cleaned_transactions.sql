@@ -12,6 +12,10 @@
 -- {{max_id}}` lets Athena skip every Parquet row group whose min/max statistics lie outside it
 -- (ids that grow with time leave old batches out), and the local catalog hands in a {{gold_table}}
 -- that holds only the committed batches whose recorded id range overlaps (Catalog.goldTableFor).
+-- {{max_id}} may be lower than the group's greatest id: the greatest id in gold when the catalog
+-- knows it, since no id above it can be a duplicate; the range then holds only the group's ids
+-- that could be (for ids that grow with time, the few resent old ones), and both sides of the
+-- check below read only that range.
 -- A batch's own gold is never in {{gold_table}}: it is visible only once committed, and a
 -- committed batch is skipped before gold runs.
 -- Placeholders: {{silver_group}}, {{gold_table}}, {{min_id}} and {{max_id}}.
@@ -78,6 +82,9 @@ LEFT JOIN (
   SELECT DISTINCT transaction_id
   FROM {{gold_table}}
   WHERE transaction_id BETWEEN {{min_id}} AND {{max_id}}
-    AND transaction_id IN (SELECT transaction_id FROM {{silver_group}} WHERE reject_reason IS NULL)
+    AND transaction_id IN (
+      SELECT transaction_id FROM {{silver_group}}
+      WHERE reject_reason IS NULL AND transaction_id BETWEEN {{min_id}} AND {{max_id}}
+    )
 ) AS g ON g.transaction_id = w.transaction_id
 WHERE g.transaction_id IS NULL

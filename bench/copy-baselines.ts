@@ -7,7 +7,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { literal, renderValue } from '../handlers/core/sql-template.ts';
 import { TYPED_COLUMNS } from '../handlers/core/tables.ts';
-import { DUCKDB_TYPES } from '../handlers/local/local-catalog.ts';
+import { DUCKDB_TYPES } from '../handlers/local/duckdb-catalog.ts';
 import { DuckDbSession, defaultDuckDbThreads } from '../handlers/local/duckdb-session.ts';
 import { DEFAULT_MEMORY_LIMIT } from '../handlers/local/local-lake.ts';
 

@@ -69,7 +69,7 @@ export function partitionDir(layout: LakeLayout, table: LakeTable, batchId: stri
   return path.join(tableDir(layout, table), `batch_id=${batchId}`);
 }
 
-/** The gold partition's copy of its commit entry (see LocalCatalog.commitBatch). */
+/** The gold partition's copy of its commit entry (see DuckDbCatalog.commitBatch). */
 export const COMMIT_MARKER = '_commit.json';
 
 export function commitMarkerFile(layout: LakeLayout, batchId: string): string {

@@ -4,7 +4,7 @@
 // read in place. A line holding U+FFFD is malformed (docs/data-contract.md), on Athena too.
 // Lines end at LF, CR LF or a lone CR, as in Trino's text reader (lib/trino-hive-formats/src/main/
 // java/io/trino/hive/formats/line/text/TextLineReader.java, isEndOfLineCharacter) and in DuckDB's
-// read_csv with the options of LocalCatalog.registerLandedFile; this pass splits lines the same way.
+// read_csv with the options of DuckDbCatalog.registerLandedFile; this pass splits lines the same way.
 import { isUtf8 } from 'node:buffer';
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, rm, symlink } from 'node:fs/promises';

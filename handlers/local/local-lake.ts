@@ -12,7 +12,7 @@ import { FsObjectStore } from './fs-object-store.ts';
 import { lakeLayout, type LakeLayout, LOCAL_BUCKETS } from './lake-layout.ts';
 import type { CommitFaults } from './commit-log.ts';
 import { registerWriter } from './lake-lock.ts';
-import { LocalCatalog } from './local-catalog.ts';
+import { DuckDbCatalog } from './duckdb-catalog.ts';
 
 export const DEFAULT_LAKE_DIR = '.lake';
 /** Landed bytes per gold statement of a local group (process-group.ts, maxGroupBytes). */
@@ -42,7 +42,7 @@ export interface LocalLakeOptions {
 export interface LocalLake {
   layout: LakeLayout;
   session: DuckDbSession;
-  catalog: LocalCatalog;
+  catalog: DuckDbCatalog;
   store: FsObjectStore;
   ports: LandingPorts;
   close(): Promise<void>;
@@ -69,7 +69,7 @@ export async function openLocalLake(options: LocalLakeOptions): Promise<LocalLak
       threads: options.threads ?? defaultDuckDbThreads(),
       spillDir: layout.spillDir,
     });
-    const catalog = await LocalCatalog.open(session, layout, { write: options.write, lockStaleMs: options.lockStaleMs, faults: options.commitFaults }).catch(
+    const catalog = await DuckDbCatalog.open(session, layout, { write: options.write, lockStaleMs: options.lockStaleMs, faults: options.commitFaults }).catch(
       (error: unknown) => {
         session.close();
         throw error;

@@ -45,7 +45,7 @@ export const COMMITTED_AT = 'procureflow_committed_at';
 /** The work table the core registers a batch's landed file as (see processBatch). */
 const landedWorkTable = (batchId: string) => `bronze_${batchId}`;
 
-export interface LocalCatalogOptions {
+export interface DuckDbCatalogOptions {
   database?: string;
   /** Migrate an old `_catalog/catalog.json` (writers only; a reader refuses it). */
   write?: boolean;
@@ -53,7 +53,7 @@ export interface LocalCatalogOptions {
   faults?: CommitFaults;
 }
 
-export class LocalCatalog implements Catalog {
+export class DuckDbCatalog implements Catalog {
   private turn: HeldLock | undefined;
   /** Views made by goldTableFor in this session (each gold turn gets its own name). */
   private rangeViews = 0;
@@ -70,18 +70,18 @@ export class LocalCatalog implements Catalog {
     private readonly layout: LakeLayout,
     private readonly database: string,
     private state: LogState,
-    private readonly options: LocalCatalogOptions,
+    private readonly options: DuckDbCatalogOptions,
   ) {
     this.log = new CommitLog(layout);
   }
 
-  static async open(session: DuckDbSession, layout: LakeLayout, options: LocalCatalogOptions = {}): Promise<LocalCatalog> {
+  static async open(session: DuckDbSession, layout: LakeLayout, options: DuckDbCatalogOptions = {}): Promise<DuckDbCatalog> {
     const database = options.database ?? 'procureflow_db';
     identifier(database);
     await migrateLegacyCatalog(layout, { write: options.write ?? false, lockStaleMs: options.lockStaleMs });
     const state = await new CommitLog(layout).read();
     if (state.version === 0) await assertNoOrphanCommits(layout);
-    const catalog = new LocalCatalog(session, layout, database, state, options);
+    const catalog = new DuckDbCatalog(session, layout, database, state, options);
     await session.run(`CREATE SCHEMA IF NOT EXISTS ${database}`);
     await catalog.refreshViews();
     return catalog;

@@ -57,7 +57,7 @@ async function statementsFor(key: string): Promise<Array<{ step: string; sql: st
 for (const name of NAMES) {
   test(`every pipeline statement for a landing named ${JSON.stringify(name)} is Trino SQL calling only Trino functions`, async (t) => {
     const statements = await statementsFor(name);
-    t.is(statements.length, 9);
+    t.is(statements.length, 6);
     for (const { step, sql } of statements) {
       const problems = syntaxProblems(sql);
       t.deepEqual(problems.map(formatProblem), [], `${step} parses`);

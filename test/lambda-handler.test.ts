@@ -105,18 +105,18 @@ test('one .dat landing: the exact sequence of Glue, S3 and Athena calls (clear â
   ];
   const fileFiguresStart = calls.lastIndexOf('Athena.GetQueryExecution q2') + 1;
   t.deepEqual(collapsePolls(calls.slice(0, fileFiguresStart)), before);
-  // Its own figures: four queries and two listings at once, any order; each query polled before read.
+  // Its own figures: one query and two listings at once, any order; the query polled before read.
   const goldTurnStart = calls.indexOf(`Glue.GetPartition cleaned_transactions ${id}`, fileFiguresStart);
   const fileFigures = calls.slice(fileFiguresStart, goldTurnStart);
   const fileStarts = fileFigures.filter((call) => call.startsWith('Athena.StartQueryExecution'));
-  t.is(fileStarts.length, 4);
+  t.is(fileStarts.length, 1);
   t.deepEqual(fileFigures.filter((call) => !call.startsWith('Athena.GetQueryExecution')).sort(), [
     ...fileStarts,
-    ...['q3', 'q4', 'q5', 'q6'].map((q) => `Athena.GetQueryResults ${q}`),
+    'Athena.GetQueryResults q3',
     `S3.ListObjectsV2 ${loc.silver}`,
     `S3.ListObjectsV2 ${loc.rejects}`,
   ].sort());
-  for (const q of ['q3', 'q4', 'q5', 'q6']) t.true(fileFigures.indexOf(`Athena.GetQueryExecution ${q}`) < fileFigures.indexOf(`Athena.GetQueryResults ${q}`), q);
+  t.true(fileFigures.indexOf('Athena.GetQueryExecution q3') < fileFigures.indexOf('Athena.GetQueryResults q3'));
   // The gold turn: the commit is looked up again on the latest catalog state, then one gold
   // statement for the group, partitioned by batch_id, into the group's own location.
   const goldCalls = [
@@ -125,9 +125,9 @@ test('one .dat landing: the exact sequence of Glue, S3 and Athena calls (clear â
     `S3.ListObjectsV2 ${groupLoc}`,
     `Glue.DeleteTable stage_gold_${group}`,
     `Athena.StartQueryExecution CREATE TABLE ${DB}.stage_gold_${group} WITH (format = 'PARQUET', write_compression = 'SNAPPY', external_location = '${groupLoc}', partitioned_by = ARRAY['batch_id']) AS`,
-    'Athena.GetQueryExecution q7',
+    'Athena.GetQueryExecution q4',
   ];
-  const figuresStart = calls.lastIndexOf('Athena.GetQueryExecution q7') + 1;
+  const figuresStart = calls.lastIndexOf('Athena.GetQueryExecution q4') + 1;
   t.deepEqual(collapsePolls(calls.slice(goldTurnStart, figuresStart)), goldCalls);
   // The group's figures: two queries and the batch's gold listing at once.
   const commitStart = calls.indexOf('Glue.GetTable raw_transactions');
@@ -136,10 +136,10 @@ test('one .dat landing: the exact sequence of Glue, S3 and Athena calls (clear â
   t.is(figureStarts.length, 2);
   t.deepEqual(figures.filter((call) => !call.startsWith('Athena.GetQueryExecution')).sort(), [
     ...figureStarts,
-    ...['q8', 'q9'].map((q) => `Athena.GetQueryResults ${q}`),
+    ...['q5', 'q6'].map((q) => `Athena.GetQueryResults ${q}`),
     `S3.ListObjectsV2 ${goldLoc}`,
   ].sort());
-  for (const q of ['q8', 'q9']) t.true(figures.indexOf(`Athena.GetQueryExecution ${q}`) < figures.indexOf(`Athena.GetQueryResults ${q}`), q);
+  for (const q of ['q5', 'q6']) t.true(figures.indexOf(`Athena.GetQueryExecution ${q}`) < figures.indexOf(`Athena.GetQueryResults ${q}`), q);
   t.deepEqual(calls.slice(commitStart), [
     'Glue.GetTable raw_transactions',
     `Glue.CreatePartition raw_transactions ${id}`,
@@ -168,11 +168,11 @@ test('one .dat landing: the exact sequence of Glue, S3 and Athena calls (clear â
     max_id: literal(range.max),
   });
   t.is(executions[0]?.sql, `${ctasCall(`stage_silver_${id}`, loc.silver).replace('Athena.StartQueryExecution ', '')}\n${silverSelect}`);
-  t.is(executions[6]?.sql, `${goldCalls[4]?.replace('Athena.StartQueryExecution ', '')}\n${goldSelect}`);
-  t.is(executions.length, 9);
+  t.is(executions[3]?.sql, `${goldCalls[4]?.replace('Athena.StartQueryExecution ', '')}\n${goldSelect}`);
+  t.is(executions.length, 6);
   for (const execution of executions) {
     t.like(execution, { database: DB, workGroup: WG, outcome: { state: 'SUCCEEDED' } });
-    const step = execution.sql.startsWith('SELECT') ? (executions.indexOf(execution) < 6 ? 'file_figures' : 'figures') : (/stage_(\w+?)_/.exec(execution.sql)?.[1] ?? '?');
+    const step = execution.sql.startsWith('SELECT') ? (executions.indexOf(execution) < 3 ? 'file_figures' : 'figures') : (/stage_(\w+?)_/.exec(execution.sql)?.[1] ?? '?');
     t.is(execution.token, clientRequestToken({ workGroup: WG, database: DB, batchId: id, step, sql: execution.sql, generation: 0 }));
   }
 
@@ -292,8 +292,8 @@ test('a retry after a crash re-attaches with the same tokens, clears before ever
   const firstRun = [...cloud.aws.state.executions.values()];
   const [silverQuery, rejectsQuery] = firstRun;
   const goldQuery = firstRun.at(-1);
-  // silver, rejects, the file's four counts, gold.
-  t.is(firstRun.length, 7);
+  // silver, rejects, the file's one counts query, gold.
+  t.is(firstRun.length, 4);
   t.deepEqual(slowGold.held, [goldQuery]);
 
   // The late gold query ends after the invocation gave up, writing its output.

@@ -1,5 +1,5 @@
 // What a batch did, as recorded on its commit, logged and counted; and the queries that count it.
-import type { IdRange } from './id-range.ts';
+import { type IdRange, idRangeOf } from './id-range.ts';
 import { identifier, literal, renderValue, type SqlValue } from './sql-template.ts';
 
 export interface BatchFigures {
@@ -36,20 +36,36 @@ export interface FigureSources {
 }
 
 /**
- * One query per count, each from its own source, so that no figure is derived from the others
- * and the balance can fail: a gold stage that lost or gained a row, or a rejects stage that lost
- * a line, no longer adds up to the silver line count. These need the file alone; the counts that
- * need gold are groupFigureQueries'. `idRange`: the range of the file's valid ids (id-range.ts).
+ * The counts that need this file alone, in ONE query (Athena's fixed cost per query dominates small
+ * files, and each query in flight counts against the DML quota): a UNION ALL of one aggregate row
+ * over the silver stage (`part = 'silver'`: lines, in-batch duplicates, the range of the valid ids,
+ * id-range.ts) and one row per reason over the rejects stage (`part = 'rejects'`). Each count still
+ * comes from its own source, so that no figure is derived from the others and the balance can
+ * fail: a rejects stage that lost a line, or a gold stage that lost or gained a row (counted by
+ * groupFigureQueries), no longer adds up to the silver line count. Conditional aggregates are
+ * plain CASE inside count/min/max: the same SQL on Trino and DuckDB.
  */
 export function figureQueries(sources: FigureSources) {
   const silver = renderValue(identifier(sources.silverStage));
   const rejects = renderValue(identifier(sources.rejectsStage));
+  const valid = (expression: string) => `CASE WHEN reject_reason IS NULL THEN ${expression} END`;
   return {
-    lines: `SELECT count(*) AS lines FROM ${silver}`,
-    duplicatesInBatch: `SELECT count(*) - count(DISTINCT transaction_id) AS duplicates FROM ${silver} WHERE reject_reason IS NULL`,
-    rejectsByReason: `SELECT reason, count(*) AS n FROM ${rejects} GROUP BY reason`,
-    idRange: `SELECT min(transaction_id) AS min_id, max(transaction_id) AS max_id FROM ${silver} WHERE reject_reason IS NULL`,
+    file:
+      `SELECT 'silver' AS part, CAST(NULL AS varchar) AS reason, count(*) AS n,` +
+      ` count(${valid('1')}) - count(DISTINCT ${valid('transaction_id')}) AS duplicates,` +
+      ` min(${valid('transaction_id')}) AS min_id, max(${valid('transaction_id')}) AS max_id FROM ${silver}` +
+      ` UNION ALL SELECT 'rejects' AS part, reason, count(*) AS n, NULL AS duplicates, NULL AS min_id, NULL AS max_id FROM ${rejects} GROUP BY reason`,
   };
+}
+
+/** The answer of figureQueries' `file` query: the silver row's counts and the rejects per reason. */
+export function fileFiguresOf(rows: Record<string, unknown>[]): { lines: number; duplicatesInBatch: number; idRange: IdRange | undefined; rejectsByReason: Record<string, number> } {
+  const silverRows = rows.filter((row) => row.part === 'silver');
+  // One aggregate row without GROUP BY, always: anything else is a wrong answer, not zero.
+  if (silverRows.length !== 1) throw new Error(`the file figures query gave ${silverRows.length} silver rows, expected 1`);
+  const [silver] = silverRows as [Record<string, unknown>];
+  const rejectsByReason = Object.fromEntries(rows.filter((row) => row.part === 'rejects').map((row) => [String(row.reason), Number(row.n)]));
+  return { lines: Number(silver.n ?? Number.NaN), duplicatesInBatch: Number(silver.duplicates ?? Number.NaN), idRange: idRangeOf(silver), rejectsByReason };
 }
 
 /** What a group's figures are counted from (process-group.ts). */

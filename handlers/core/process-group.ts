@@ -17,7 +17,7 @@ import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import pLimit from 'p-limit';
 import { batchIdFor } from './batch-identity.ts';
-import { type BatchFigures, balanceHolds, figureQueries, figuresFromParameters, figuresToParameters, groupFigureQueries } from './batch-figures.ts';
+import { type BatchFigures, balanceHolds, figureQueries, fileFiguresOf, figuresFromParameters, figuresToParameters, groupFigureQueries } from './batch-figures.ts';
 import { compareIds, EMPTY_ID_RANGE, type IdRange, idRangeOf } from './id-range.ts';
 import type { Landing } from './landing-event.ts';
 import { PipelineStepError } from './pipeline-error.ts';
@@ -190,18 +190,13 @@ export async function processGroup(landings: Landing[], ports: GroupPorts): Prom
     // The counts that need this file alone, each from its own source (batch-figures.ts), and the
     // range of its valid ids, which bounds the gold that first write wins reads (id-range.ts).
     return step('file_figures', batch, async () => {
-      const queries = figureQueries({ silverStage: work.silver, rejectsStage: work.rejects });
-      const run = (text: string) => engine.query(text, context(batchId, 'file_figures'));
-      const [lines, duplicatesInBatch, reasons, range, silverBytes, rejectBytes] = await Promise.all([
-        run(queries.lines).then((rows) => Number(rows[0]?.lines ?? Number.NaN)),
-        run(queries.duplicatesInBatch).then((rows) => Number(rows[0]?.duplicates ?? Number.NaN)),
-        run(queries.rejectsByReason),
-        run(queries.idRange).then((rows) => idRangeOf(rows[0])),
+      const [counts, silverBytes, rejectBytes] = await Promise.all([
+        engine.query(figureQueries({ silverStage: work.silver, rejectsStage: work.rejects }).file, context(batchId, 'file_figures')).then(fileFiguresOf),
         store.sizeOfLocation(location('raw_transactions')),
         store.sizeOfLocation(location('rejected_transactions')),
       ]);
-      const rejectsByReason = Object.fromEntries(reasons.map((row) => [String(row.reason), Number(row.n)]));
-      return { ...batch, work, idRange: range, lines, duplicatesInBatch, rejectsByReason, silverBytes, rejectBytes };
+      const { lines, duplicatesInBatch, idRange, rejectsByReason } = counts;
+      return { ...batch, work, idRange, lines, duplicatesInBatch, rejectsByReason, silverBytes, rejectBytes };
     });
   }
 

@@ -353,19 +353,13 @@ export class ModelAthena {
       if (!reference) throw new AthenaQueryFailure('model: the query reads no silver stage');
       return reference.slice('stage_silver_'.length);
     };
-    const one = (column: { name: string; type: string }, value: string) => ({ columns: [column], rows: [[value]] });
-    if (/^SELECT count\(\*\) AS lines FROM /.test(select)) return { kind: 'file_figures', result: one(bigint('lines'), String(this.profile(silverBatch()).lines)) };
-    if (/^SELECT count\(\*\) - count\(DISTINCT transaction_id\) AS duplicates FROM /.test(select)) {
-      return { kind: 'file_figures', result: one(bigint('duplicates'), String(this.profile(silverBatch()).duplicatesInBatch)) };
-    }
-    if (/^SELECT reason, count\(\*\) AS n FROM /.test(select)) {
-      const reference = references.find((name) => name.startsWith('stage_rejects_')) ?? '';
-      const rejected = this.profile(reference.slice('stage_rejects_'.length)).rejected;
-      return { kind: 'file_figures', result: { columns: [varchar('reason'), bigint('n')], rows: rejected > 0 ? [['malformed', String(rejected)]] : [] } };
-    }
-    if (/^SELECT min\(transaction_id\) AS min_id, max\(transaction_id\) AS max_id FROM /.test(select)) {
+    if (/^SELECT 'silver' AS part, /.test(select)) {
+      // figureQueries' one per-file query: the silver row, then one row per reject reason.
       const profile = this.profile(silverBatch());
-      return { kind: 'file_figures', result: { columns: [varchar('min_id'), varchar('max_id')], rows: [[profile.idMin, profile.idMax]] } };
+      const columns = [varchar('part'), varchar('reason'), bigint('n'), bigint('duplicates'), varchar('min_id'), varchar('max_id')];
+      const rows: Array<Array<string | null>> = [['silver', null, String(profile.lines), String(profile.duplicatesInBatch), profile.idMin, profile.idMax]];
+      if (profile.rejected > 0) rows.push(['rejects', 'malformed', String(profile.rejected), null, null, null]);
+      return { kind: 'file_figures', result: { columns, rows } };
     }
     if (/^SELECT batch_id, count\(\*\) AS loaded, min\(transaction_id\) AS min_id, max\(transaction_id\) AS max_id FROM /.test(select)) {
       const stage = references.find((name) => name.startsWith('stage_gold_')) ?? '';

@@ -20,6 +20,8 @@ import {
 } from '../handlers/aws/athena-engine.ts';
 import type { Timing } from '../handlers/aws/backoff.ts';
 import { fullJitterDelay } from '../handlers/aws/backoff.ts';
+import { materializeFresh, StaleQueryError } from '../handlers/core/fresh-output.ts';
+import { silentLog } from '../handlers/core/pipeline-log.ts';
 
 const T0 = Date.UTC(2026, 2, 1, 12, 0, 0);
 const context = { batchId: 'sales_2026_03_0123456789ab', step: 'silver' };
@@ -40,7 +42,7 @@ function fakeTiming(start = T0): Timing & { sleeps: number[]; clock: { now: numb
   };
 }
 
-function setup(options: { remainingMs?: number; reset?: (t: string, l: string) => Promise<void> } = {}) {
+function setup(options: { remainingMs?: number } = {}) {
   const client = new AthenaClient({ region: 'us-east-1' });
   const mock = mockClient(client);
   const timing = fakeTiming();
@@ -50,7 +52,6 @@ function setup(options: { remainingMs?: number; reset?: (t: string, l: string) =
     database: 'procureflow_db',
     timing,
     ...(options.remainingMs !== undefined ? { remainingTimeMillis: () => options.remainingMs as number } : {}),
-    ...(options.reset ? { resetOutput: options.reset } : {}),
   });
   return { client, mock, timing, engine };
 }
@@ -158,23 +159,75 @@ test('polling stops at the deadline (remaining time minus a margin) with an erro
   t.is(mock.commandCalls(StopQueryExecutionCommand).length, 0);
 });
 
-test('a token that re-attaches to an earlier attempt’s query waits for it, resets the output and reruns under the next generation', async (t) => {
-  const resets: string[][] = [];
-  const { mock, engine } = setup({ reset: async (table, loc) => void resets.push([table, loc]) });
+test('a CTAS that re-attaches to an earlier attempt’s query waits for its end, then reports it stale without touching its output', async (t) => {
+  const { mock, engine } = setup();
+  // q-old was submitted ten minutes before this attempt and is still running.
+  mock.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: 'q-old' });
+  mock.on(GetQueryExecutionCommand, { QueryExecutionId: 'q-old' }).resolvesOnce(running(T0 - 600_000)).resolves(succeeded(T0 - 600_000));
+  const error = await t.throwsAsync(engine.materialize('stage_silver_x', 'SELECT 1', location, { ...context, generation: 3 }), { instanceOf: StaleQueryError });
+  t.is(error?.queryExecutionId, 'q-old');
+  t.regex(error?.message ?? '', /^query q-old at step silver re-attached to an earlier attempt's query \(SUCCEEDED\): its output must be reset/);
+  const sql = mock.commandCalls(StartQueryExecutionCommand)[0]?.args[0].input.QueryString ?? '';
+  t.deepEqual(
+    mock.commandCalls(StartQueryExecutionCommand).map((call) => call.args[0].input.ClientRequestToken),
+    [clientRequestToken({ workGroup: 'pf-dev-wg', database: 'procureflow_db', batchId: context.batchId, step: 'silver', sql, generation: 3 })],
+    'one start, under the generation the caller gave',
+  );
+  // Reported only once the old query has ended (RUNNING, then SUCCEEDED): never two writers at once.
+  t.deepEqual(mock.commandCalls(GetQueryExecutionCommand).map((call) => call.args[0].input.QueryExecutionId), ['q-old', 'q-old']);
+});
+
+test('with the core’s materializeFresh, a stale CTAS is reset and rerun under the next generation: reset, CTAS, (old query ends), reset, CTAS', async (t) => {
+  const { mock, engine } = setup();
+  const order: string[] = [];
   // q-old was submitted ten minutes before this attempt and is still running; q-new is fresh.
-  mock.on(StartQueryExecutionCommand).resolvesOnce({ QueryExecutionId: 'q-old' }).resolves({ QueryExecutionId: 'q-new' });
+  mock
+    .on(StartQueryExecutionCommand)
+    .callsFakeOnce(() => (order.push('start q-old'), { QueryExecutionId: 'q-old' }))
+    .callsFake(() => (order.push('start q-new'), { QueryExecutionId: 'q-new' }));
   mock
     .on(GetQueryExecutionCommand, { QueryExecutionId: 'q-old' })
     .resolvesOnce(running(T0 - 600_000))
-    .resolves(succeeded(T0 - 600_000));
+    .callsFake(() => (order.push('q-old ended'), succeeded(T0 - 600_000)));
   mock.on(GetQueryExecutionCommand, { QueryExecutionId: 'q-new' }).resolves(succeeded(T0 + 1));
-  await engine.materialize('stage_silver_x', 'SELECT 1', location, context);
+  await materializeFresh({
+    context,
+    reset: async () => void order.push('clear location', 'drop table'),
+    write: (attempt) => engine.materialize('stage_silver_x', 'SELECT 1', location, attempt),
+    log: silentLog,
+  });
+  t.deepEqual(order, ['clear location', 'drop table', 'start q-old', 'q-old ended', 'clear location', 'drop table', 'start q-new']);
   const starts = mock.commandCalls(StartQueryExecutionCommand).map((call) => call.args[0].input);
   const sql = starts[0]?.QueryString ?? '';
   const token = (generation: number) => clientRequestToken({ workGroup: 'pf-dev-wg', database: 'procureflow_db', batchId: context.batchId, step: 'silver', sql, generation });
   t.deepEqual(starts.map((input) => input.ClientRequestToken), [token(0), token(1)]);
-  t.deepEqual(resets, [['stage_silver_x', location]]);
-  t.deepEqual(mock.commandCalls(GetQueryExecutionCommand).map((call) => call.args[0].input.QueryExecutionId), ['q-old', 'q-old', 'q-new']);
+});
+
+test('materializeFresh gives up after MAX_GENERATIONS stale generations, resetting before each', async (t) => {
+  const { mock, engine } = setup();
+  let resets = 0;
+  mock.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: 'q-old' });
+  mock.on(GetQueryExecutionCommand).resolves(succeeded(T0 - 600_000));
+  await t.throwsAsync(
+    materializeFresh({ context, reset: async () => void resets++, write: (attempt) => engine.materialize('stage_silver_x', 'SELECT 1', location, attempt), log: silentLog }),
+    { message: /^step silver: 20 generations of the same statement all had to be rerun$/ },
+  );
+  t.is(resets, 20);
+  t.is(new Set(mock.commandCalls(StartQueryExecutionCommand).map((call) => call.args[0].input.ClientRequestToken)).size, 20);
+});
+
+test('a SELECT that re-attaches to an earlier attempt’s query runs again under the next generation (nothing to reset)', async (t) => {
+  const { mock, engine } = setup();
+  mock.on(StartQueryExecutionCommand).resolvesOnce({ QueryExecutionId: 'q-old' }).resolves({ QueryExecutionId: 'q-new' });
+  mock.on(GetQueryExecutionCommand, { QueryExecutionId: 'q-old' }).resolves(succeeded(T0 - 600_000));
+  mock.on(GetQueryExecutionCommand, { QueryExecutionId: 'q-new' }).resolves(succeeded(T0 + 1));
+  mock.on(GetQueryResultsCommand, { QueryExecutionId: 'q-new' }).resolves({
+    ResultSet: { ResultSetMetadata: { ColumnInfo: [{ Name: 'n', Type: 'bigint' }] }, Rows: [{ Data: [{ VarCharValue: 'n' }] }, { Data: [{ VarCharValue: '7' }] }] },
+  });
+  t.deepEqual(await engine.query('SELECT 7 AS n', context), [{ n: 7 }]);
+  const token = (generation: number) => clientRequestToken({ workGroup: 'pf-dev-wg', database: 'procureflow_db', batchId: context.batchId, step: 'silver', sql: 'SELECT 7 AS n', generation });
+  t.deepEqual(mock.commandCalls(StartQueryExecutionCommand).map((call) => call.args[0].input.ClientRequestToken), [token(0), token(1)]);
+  t.deepEqual(mock.commandCalls(GetQueryResultsCommand).map((call) => call.args[0].input.QueryExecutionId), ['q-new']);
 });
 
 test('query reads every page, skips the header row and converts numbers and booleans by column type', async (t) => {

@@ -8,8 +8,11 @@
 //   one that would write into the same location at the same time.
 // - A query found this way that was submitted by an EARLIER attempt is not trusted: the core
 //   cleared its output location and dropped its table before calling us (it may even have done
-//   so while that query ran). Once that query has ended, its output is reset and the statement
-//   runs again under the next generation's token. Never two writers at once, never a stale result.
+//   so while that query ran). A CTAS waits until that query has ended and throws StaleQueryError;
+//   the core's materializeFresh (handlers/core/fresh-output.ts) resets the output and calls again
+//   with the next generation, which is part of the token. The engine touches neither store nor
+//   catalog. Never two writers at once, never a stale result. A SELECT has no output to reset: it
+//   reruns under the next generation here.
 // - Polling backs off exponentially with full jitter, bounded by the Lambda's remaining time
 //   minus a safety margin; on timeout the query is left running (a re-delivery re-attaches).
 // - FAILED and CANCELLED become an AthenaQueryError naming the step, the query id and Athena's
@@ -29,6 +32,7 @@ import {
 import type { PipelineLog } from '../core/pipeline-log.ts';
 import { silentLog } from '../core/pipeline-log.ts';
 import type { QueryEngine, StepContext } from '../core/ports.ts';
+import { MAX_GENERATIONS, StaleQueryError } from '../core/fresh-output.ts';
 import { identifier, literal, renderValue } from '../core/sql-template.ts';
 import { type BackoffPolicy, fullJitterDelay, realTiming, retryThrottled, type Timing } from './backoff.ts';
 
@@ -40,8 +44,6 @@ export interface AthenaEngineOptions {
   remainingTimeMillis?: () => number;
   /** Time kept back from the deadline to report and return (default 15 s). */
   safetyMarginMs?: number;
-  /** Resets a step's output (location and table) before a stale query's statement runs again. */
-  resetOutput?: (tableName: string, location: string) => Promise<void>;
   log?: PipelineLog;
   timing?: Timing;
   /** Polling backoff (default 200 ms doubling up to 5 s). */
@@ -54,9 +56,6 @@ export interface AthenaEngineOptions {
 
 /** Athena's limit of partitions written by one CTAS/INSERT (other-notable-limitations.html). */
 export const MAX_PARTITIONS_PER_STATEMENT = 100;
-
-/** Generations of the same statement tried before giving up (one per crashed attempt). */
-export const MAX_GENERATIONS = 20;
 
 const NUMERIC_TYPES = new Set(['tinyint', 'smallint', 'integer', 'int', 'bigint', 'double', 'float', 'real', 'decimal']);
 
@@ -166,15 +165,32 @@ export class AthenaEngine implements QueryEngine {
     return out.UpdateCount;
   }
 
-  private runCtas(tableName: string, select: string, location: string, context: StepContext, partitionedBy?: string): Promise<string> {
+  /** One generation of a CTAS: an earlier attempt's query is reported (StaleQueryError), not rerun here. */
+  private async runCtas(tableName: string, select: string, location: string, context: StepContext, partitionedBy?: string): Promise<string> {
     const sql = ctasStatement(this.qualify(tableName), select, location, partitionedBy);
-    return this.run(sql, context, async () => {
-      await this.options.resetOutput?.(tableName, location);
-    });
+    const generation = context.generation ?? 0;
+    const ended = await this.run(sql, context, generation);
+    if (ended.stale) throw new StaleQueryError(context.step, ended.queryExecutionId, `re-attached to an earlier attempt's query (${ended.state})`);
+    return ended.queryExecutionId;
+  }
+
+  /** A SELECT: an earlier attempt's answer may predate this attempt's writes, so it runs again, under the next generation. */
+  private async runSelect(sql: string, context: StepContext): Promise<string> {
+    for (let generation = context.generation ?? 0; generation < MAX_GENERATIONS; generation++) {
+      const ended = await this.run(sql, context, generation);
+      if (!ended.stale) return ended.queryExecutionId;
+      this.log.warn('re-attached to a query of an earlier attempt; the SELECT runs again', {
+        batchId: context.batchId,
+        step: context.step,
+        queryExecutionId: ended.queryExecutionId,
+        generation,
+      });
+    }
+    throw new Error(`step ${context.step}: ${MAX_GENERATIONS} generations of the same SELECT were all earlier attempts'`);
   }
 
   async query(select: string, context: StepContext): Promise<Record<string, unknown>[]> {
-    const queryExecutionId = await this.run(select, context, async () => {});
+    const queryExecutionId = await this.runSelect(select, context);
     const rows: Record<string, unknown>[] = [];
     let nextToken: string | undefined;
     let first = true;
@@ -198,47 +214,38 @@ export class AthenaEngine implements QueryEngine {
     return rows;
   }
 
-  /** Starts (or re-attaches to) a statement and waits for its end; returns the query id of a fresh success. */
-  private async run(sql: string, context: StepContext, resetBeforeRerun: () => Promise<void>): Promise<string> {
+  /**
+   * Starts (or re-attaches to) one generation of a statement and waits for its end. A fresh query
+   * must have SUCCEEDED (else AthenaQueryError); one submitted by an earlier attempt is returned
+   * as stale whatever its state, once it has ended.
+   */
+  private async run(sql: string, context: StepContext, generation: number): Promise<{ queryExecutionId: string; state: string; stale: boolean }> {
     const { workGroup, database, client } = this.options;
     const calledAt = this.timing.now();
     const deadline = this.deadline();
     const tolerance = this.options.staleToleranceMs ?? 5_000;
-    for (let generation = 0; generation < MAX_GENERATIONS; generation++) {
-      const token = clientRequestToken({ workGroup, database, batchId: context.batchId, step: context.step, sql, generation });
-      const started = await this.call(
-        `StartQueryExecution (step ${context.step})`,
-        () =>
-          client.send(
-            new StartQueryExecutionCommand({
-              QueryString: sql,
-              ClientRequestToken: token,
-              QueryExecutionContext: { Database: database },
-              WorkGroup: workGroup,
-            }),
-          ),
-        deadline,
-      );
-      const queryExecutionId = started.QueryExecutionId;
-      if (!queryExecutionId) throw new Error(`StartQueryExecution (step ${context.step}) returned no QueryExecutionId`);
-      const execution = await this.waitFor(queryExecutionId, context, deadline);
-      const state = execution.Status?.State ?? 'UNKNOWN';
-      const submitted = execution.Status?.SubmissionDateTime?.getTime();
-      const stale = submitted !== undefined && submitted < calledAt - tolerance;
-      if (!stale) {
-        if (state === 'SUCCEEDED') return queryExecutionId;
-        throw new AthenaQueryError(queryExecutionId, state, context.step, failureReason(execution));
-      }
-      this.log.warn('re-attached to a query of an earlier attempt; its output is reset and the statement runs again', {
-        batchId: context.batchId,
-        step: context.step,
-        queryExecutionId,
-        state,
-        generation,
-      });
-      await resetBeforeRerun();
-    }
-    throw new Error(`step ${context.step}: ${MAX_GENERATIONS} generations of the same statement were all earlier attempts'`);
+    const token = clientRequestToken({ workGroup, database, batchId: context.batchId, step: context.step, sql, generation });
+    const started = await this.call(
+      `StartQueryExecution (step ${context.step})`,
+      () =>
+        client.send(
+          new StartQueryExecutionCommand({
+            QueryString: sql,
+            ClientRequestToken: token,
+            QueryExecutionContext: { Database: database },
+            WorkGroup: workGroup,
+          }),
+        ),
+      deadline,
+    );
+    const queryExecutionId = started.QueryExecutionId;
+    if (!queryExecutionId) throw new Error(`StartQueryExecution (step ${context.step}) returned no QueryExecutionId`);
+    const execution = await this.waitFor(queryExecutionId, context, deadline);
+    const state = execution.Status?.State ?? 'UNKNOWN';
+    const submitted = execution.Status?.SubmissionDateTime?.getTime();
+    const stale = submitted !== undefined && submitted < calledAt - tolerance;
+    if (!stale && state !== 'SUCCEEDED') throw new AthenaQueryError(queryExecutionId, state, context.step, failureReason(execution));
+    return { queryExecutionId, state, stale };
   }
 
   private async waitFor(queryExecutionId: string, context: StepContext, deadline: number | undefined): Promise<QueryExecution> {

@@ -86,17 +86,13 @@ export async function openAwsLake(settings: LambdaSettings, clients: AwsClients,
         workGroup: settings.workGroup,
         database: settings.database,
         remainingTimeMillis: invocation.remainingTimeMillis,
-        resetOutput: async (tableName, location) => {
-          await store.clearLocation(location);
-          await catalog.dropWorkTable(tableName);
-        },
         log,
         ...(invocation.timing ? { timing: invocation.timing } : {}),
       });
       return {
         store,
         catalog,
-        engine: new LongLineRepairEngine(engine, catalog, store, log),
+        engine: new LongLineRepairEngine(engine, catalog, log),
         sql,
         log,
         zipLimits: settings.zipLimits,

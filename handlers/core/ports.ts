@@ -99,6 +99,11 @@ export interface CommittedBatchRecord {
 export interface StepContext {
   batchId: string;
   step: string;
+  /**
+   * How many times this step's output was reset after a StaleQueryError (fresh-output.ts); 0 or
+   * none the first time. The cloud engine puts it in its idempotency token.
+   */
+  generation?: number;
 }
 
 /** Who runs SQL. */

@@ -18,6 +18,7 @@ import { performance } from 'node:perf_hooks';
 import pLimit from 'p-limit';
 import { batchIdFor } from './batch-identity.ts';
 import { type BatchFigures, balanceHolds, figureQueries, fileFiguresOf, figuresFromParameters, figuresToParameters, groupFigureQueries } from './batch-figures.ts';
+import { materializeFresh } from './fresh-output.ts';
 import { compareIds, EMPTY_ID_RANGE, type IdRange, idRangeOf } from './id-range.ts';
 import type { Landing } from './landing-event.ts';
 import { PipelineStepError } from './pipeline-error.ts';
@@ -175,9 +176,16 @@ export async function processGroup(landings: Landing[], ports: GroupPorts): Prom
     const location = (table: LakeTable) => catalog.partitionLocation(table, batchId);
     const materialize = (name: BatchStep, table: LakeTable, workTable: string, template: string, values: Parameters<typeof fillTemplate>[1]) =>
       step(name, batch, async () => {
-        await store.clearLocation(location(table));
-        await catalog.dropWorkTable(workTable);
-        await engine.materialize(workTable, fillTemplate(template, values, `${name}.sql`), location(table), context(batchId, name));
+        const select = fillTemplate(template, values, `${name}.sql`);
+        await materializeFresh({
+          context: context(batchId, name),
+          reset: async () => {
+            await store.clearLocation(location(table));
+            await catalog.dropWorkTable(workTable);
+          },
+          write: (attempt) => engine.materialize(workTable, select, location(table), attempt),
+          log,
+        });
       });
     log.info('batch started', { batchId, sourceFile, bytesIn: batch.info.size });
     await step('register_landed_file', batch, () => catalog.registerLandedFile(work.source, batch.landing.ref));
@@ -266,15 +274,21 @@ export async function processGroup(landings: Landing[], ports: GroupPorts): Prom
     try {
       const goldTable = await groupStep('gold', async () => {
         const table = await catalog.goldTableFor(range);
-        for (const batch of batches) await store.clearLocation(catalog.partitionLocation('cleaned_transactions', batch.batchId));
-        await store.clearLocation(location);
-        await catalog.dropWorkTable(goldWork);
         const select = fillTemplate(
           sql.gold,
           { silver_group: silverGroup, gold_table: identifier(table), min_id: literal(range.min), max_id: literal(range.max) },
           'gold.sql',
         );
-        await engine.materializePartitioned(goldWork, select, location, context(lead.batchId, 'gold'));
+        await materializeFresh({
+          context: context(lead.batchId, 'gold'),
+          reset: async () => {
+            for (const batch of batches) await store.clearLocation(catalog.partitionLocation('cleaned_transactions', batch.batchId));
+            await store.clearLocation(location);
+            await catalog.dropWorkTable(goldWork);
+          },
+          write: (attempt) => engine.materializePartitioned(goldWork, select, location, attempt),
+          log,
+        });
         return table;
       });
 

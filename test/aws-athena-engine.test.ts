@@ -273,21 +273,3 @@ test('full jitter stays within the exponential ceiling', (t) => {
   t.is(fullJitterDelay(10, policy, () => 0.999), 999);
   t.is(fullJitterDelay(3, policy, () => 0), 0);
 });
-
-test('materializeCounted returns the CTAS UpdateCount from one GetQueryResults (MaxResults 1) after SUCCEEDED', async (t) => {
-  const { mock, engine } = setup();
-  mock.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: 'q-9' });
-  mock.on(GetQueryExecutionCommand).resolves(succeeded(T0));
-  mock.on(GetQueryResultsCommand).resolves({ UpdateCount: 4217, ResultSet: { Rows: [] } });
-  t.is(await engine.materializeCounted('stage_gold_x', 'SELECT 1 AS one', location, context), 4217);
-  t.deepEqual(mock.commandCalls(GetQueryResultsCommand).map((call) => call.args[0].input), [{ QueryExecutionId: 'q-9', MaxResults: 1 }]);
-  t.is(mock.commandCalls(StartQueryExecutionCommand).length, 1);
-});
-
-test('materializeCounted refuses an answer without UpdateCount rather than guessing zero', async (t) => {
-  const { mock, engine } = setup();
-  mock.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: 'q-10' });
-  mock.on(GetQueryExecutionCommand).resolves(succeeded(T0));
-  mock.on(GetQueryResultsCommand).resolves({ ResultSet: { Rows: [] } });
-  await t.throwsAsync(engine.materializeCounted('stage_gold_x', 'SELECT 1 AS one', location, context), { message: /no UpdateCount for CTAS q-10/ });
-});

@@ -20,7 +20,8 @@
 // - Athena writes at most 100 partitions per CTAS/INSERT ("HIVE_TOO_MANY_OPEN_PARTITIONS", Athena
 //   UG other-notable-limitations.html). Silver and rejects CTAS are unpartitioned, one batch's
 //   location each; a group's gold CTAS is partitioned by batch_id (partitioned_by, partition
-//   column last) and the core never puts more than MAX_PARTITIONS_PER_STATEMENT batches in a group.
+//   column last) and the core never puts more than MAX_BATCHES_PER_GOLD batches in one statement
+//   (handlers/core/process-group.ts).
 import { createHash } from 'node:crypto';
 import {
   type AthenaClient,
@@ -42,20 +43,18 @@ export interface AthenaEngineOptions {
   database: string;
   /** The invocation's remaining time (Lambda `context.getRemainingTimeInMillis`); none = no deadline. */
   remainingTimeMillis?: () => number;
-  /** Time kept back from the deadline to report and return (default 15 s). */
-  safetyMarginMs?: number;
   log?: PipelineLog;
   timing?: Timing;
-  /** Polling backoff (default 200 ms doubling up to 5 s). */
-  poll?: BackoffPolicy;
-  /** Backoff of throttled calls (default 500 ms doubling up to 10 s, 8 attempts). */
-  throttle?: BackoffPolicy & { maxAttempts: number };
   /** A query submitted this long before our call is an earlier attempt's (default 5 s, clock skew). */
   staleToleranceMs?: number;
 }
 
-/** Athena's limit of partitions written by one CTAS/INSERT (other-notable-limitations.html). */
-export const MAX_PARTITIONS_PER_STATEMENT = 100;
+/** Time kept back from the invocation's deadline to report and return. */
+const SAFETY_MARGIN_MS = 15_000;
+/** Polling backoff: 200 ms doubling up to 5 s. */
+const POLL: BackoffPolicy = { baseMs: 200, capMs: 5_000 };
+/** Backoff of throttled calls: 500 ms doubling up to 10 s, 8 attempts. */
+const THROTTLE: BackoffPolicy & { maxAttempts: number } = { baseMs: 500, capMs: 10_000, maxAttempts: 8 };
 
 const NUMERIC_TYPES = new Set(['tinyint', 'smallint', 'integer', 'int', 'bigint', 'double', 'float', 'real', 'decimal']);
 
@@ -120,15 +119,11 @@ export function convertValue(text: string | undefined, type: string | undefined)
 
 export class AthenaEngine implements QueryEngine {
   private readonly timing: Timing;
-  private readonly poll: BackoffPolicy;
-  private readonly throttle: BackoffPolicy & { maxAttempts: number };
   private readonly log: PipelineLog;
 
   constructor(private readonly options: AthenaEngineOptions) {
     identifier(options.database);
     this.timing = options.timing ?? realTiming;
-    this.poll = options.poll ?? { baseMs: 200, capMs: 5_000 };
-    this.throttle = options.throttle ?? { baseMs: 500, capMs: 10_000, maxAttempts: 8 };
     this.log = options.log ?? silentLog;
   }
 
@@ -147,31 +142,12 @@ export class AthenaEngine implements QueryEngine {
     await this.runCtas(tableName, select, location, context, 'batch_id');
   }
 
-  /**
-   * materialize, then the number of rows the CTAS wrote: GetQueryResults' `UpdateCount` ("The
-   * number of rows inserted with a CREATE TABLE AS SELECT, INSERT INTO, or UPDATE statement",
-   * Athena API reference, GetQueryResults; GetQueryExecution's QueryExecutionStatistics carries
-   * bytes and times, no row count). One extra call (MaxResults 1) instead of a count(*) query.
-   * AWS-only: the QueryEngine port's materialize keeps its meaning on both engines.
-   */
-  async materializeCounted(tableName: string, select: string, location: string, context: StepContext): Promise<number> {
-    const queryExecutionId = await this.runCtas(tableName, select, location, context);
-    const out = await this.call(
-      `GetQueryResults ${queryExecutionId}`,
-      () => this.options.client.send(new GetQueryResultsCommand({ QueryExecutionId: queryExecutionId, MaxResults: 1 })),
-      this.deadline(),
-    );
-    if (typeof out.UpdateCount !== 'number') throw new Error(`step ${context.step}: Athena returned no UpdateCount for CTAS ${queryExecutionId}`);
-    return out.UpdateCount;
-  }
-
   /** One generation of a CTAS: an earlier attempt's query is reported (StaleQueryError), not rerun here. */
-  private async runCtas(tableName: string, select: string, location: string, context: StepContext, partitionedBy?: string): Promise<string> {
+  private async runCtas(tableName: string, select: string, location: string, context: StepContext, partitionedBy?: string): Promise<void> {
     const sql = ctasStatement(this.qualify(tableName), select, location, partitionedBy);
     const generation = context.generation ?? 0;
     const ended = await this.run(sql, context, generation);
     if (ended.stale) throw new StaleQueryError(context.step, ended.queryExecutionId, `re-attached to an earlier attempt's query (${ended.state})`);
-    return ended.queryExecutionId;
   }
 
   /** A SELECT: an earlier attempt's answer may predate this attempt's writes, so it runs again, under the next generation. */
@@ -258,25 +234,25 @@ export class AthenaEngine implements QueryEngine {
       const execution = out.QueryExecution ?? {};
       const state = execution.Status?.State ?? 'UNKNOWN';
       if (state === 'SUCCEEDED' || state === 'FAILED' || state === 'CANCELLED') return execution;
-      const wait = fullJitterDelay(attempt, this.poll, this.timing.random);
+      const wait = fullJitterDelay(attempt, POLL, this.timing.random);
       if (deadline !== undefined && this.timing.now() + wait >= deadline) throw new AthenaTimeoutError(queryExecutionId, context.step, state);
       await this.timing.sleep(wait);
     }
   }
 
   private call<T>(label: string, send: () => Promise<T>, deadline: number | undefined): Promise<T> {
-    return retryThrottled(send, { timing: this.timing, policy: this.throttle, maxAttempts: this.throttle.maxAttempts, deadline, label });
+    return retryThrottled(send, { timing: this.timing, policy: THROTTLE, maxAttempts: THROTTLE.maxAttempts, deadline, label });
   }
 
   private deadline(): number | undefined {
     const remaining = this.options.remainingTimeMillis?.();
     if (remaining === undefined) return undefined;
-    return this.timing.now() + remaining - (this.options.safetyMarginMs ?? 15_000);
+    return this.timing.now() + remaining - SAFETY_MARGIN_MS;
   }
 }
 
 /** Athena's reason for a failed query: StateChangeReason, and the AthenaError message when it adds to it. */
-export function failureReason(execution: QueryExecution): string {
+function failureReason(execution: QueryExecution): string {
   const reason = execution.Status?.StateChangeReason;
   const error = execution.Status?.AthenaError;
   const parts = [reason];

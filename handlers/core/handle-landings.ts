@@ -6,7 +6,7 @@
 // limits, a name that cannot be processed): the caller logs and counts it once and does NOT retry
 // it (issue 7 item 11). `failed` is everything else, and worth retrying.
 import type { BatchFigures } from './batch-figures.ts';
-import { type Landing, type S3EventLike, landingsOf } from './landing-event.ts';
+import type { Landing } from './landing-event.ts';
 import { type GroupPorts, processGroup } from './process-group.ts';
 import { type RefusedEntry, unpackZip, type ZipLimits, ZipRefusedError } from './zip-landing.ts';
 
@@ -127,11 +127,6 @@ export async function handleLandings(landings: Landing[], ports: LandingPorts): 
 /** Processes one landing; a zip yields its own result and its members' (one group). */
 export function handleLanding(landing: Landing, ports: LandingPorts): Promise<LandingResult[]> {
   return handleLandings([landing], ports);
-}
-
-/** Processes every landing of an event as one group, in order. */
-export function handleLandingEvent(event: S3EventLike, ports: LandingPorts): Promise<LandingResult[]> {
-  return handleLandings(landingsOf(event), ports);
 }
 
 /** Whether a result means the landing needs attention (a failure, a refusal or a refused zip entry). */

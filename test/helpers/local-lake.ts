@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ExecutionContext } from 'ava';
 import type { BatchFigures } from '../../handlers/core/batch-figures.ts';
-import { handleLandingEvent, type LandingResult } from '../../handlers/core/handle-landings.ts';
-import { type Landing, objectCreatedEvent } from '../../handlers/core/landing-event.ts';
+import { handleLandings, type LandingResult } from '../../handlers/core/handle-landings.ts';
+import type { Landing } from '../../handlers/core/landing-event.ts';
 import { silentLog } from '../../handlers/core/pipeline-log.ts';
 import type { BatchPorts } from '../../handlers/core/process-batch.ts';
 import { loadPipelineSql } from '../../handlers/core/pipeline-sql.ts';
@@ -49,9 +49,9 @@ export async function landContent(lake: TestLake, key: string, content: string |
   return landFile(lake.lake, file, key);
 }
 
-/** Delivers one landing event for the given landings and returns the core's results. */
+/** Delivers the given landings as one group and returns the core's results. */
 export function deliver(lake: TestLake, landings: Landing[], ports: Partial<BatchPorts> = {}): Promise<LandingResult[]> {
-  return handleLandingEvent(objectCreatedEvent(landings), { ...lake.lake.ports, ...ports });
+  return handleLandings(landings, { ...lake.lake.ports, ...ports });
 }
 
 /** Lands and processes one file; fails the test unless it is committed; returns its figures. */

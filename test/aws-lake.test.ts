@@ -17,7 +17,7 @@ test('Athena retries are ours only (SDK maxAttempts 1); S3 and Glue keep the SDK
   for (const client of Object.values(clients)) client.destroy();
 });
 
-test('the ports carry the settings: landing limit, zip limits, /tmp, members left to their own events', async (t) => {
+test('the ports carry the settings (landing limit, zip limits, /tmp) and processUnpackedMembers false', async (t) => {
   process.env.AWS_REGION ??= 'us-east-1';
   const settings = readLambdaSettings({ BRONZE_BUCKET: 'pf-bronze', SILVER_BUCKET: 'pf-silver', GOLD_BUCKET: 'pf-gold', GLUE_DATABASE: 'db', ATHENA_WORKGROUP: 'wg', SQL_DIR, LANDING_MAX_BYTES: '77' });
   const clients = awsClients();

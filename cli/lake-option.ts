@@ -35,8 +35,8 @@ const isDirectory = (dir: string) => stat(dir).then((info) => info.isDirectory()
  * `demo` made it: a mistyped --lake must not answer "0 rows" nor leave folders behind, so this
  * only looks. A lake has its catalog folder and its bronze bucket folder from its first landing.
  */
-export async function existingLakeDir(flag?: string, origin = flag !== undefined ? '--lake' : 'the default ./.lake'): Promise<string> {
-  const root = resolveLakeDir(flag);
+export async function existingLakeDir(dir: string | undefined, origin: string): Promise<string> {
+  const root = resolveLakeDir(dir);
   const layout = lakeLayout(root);
   const { catalogDir } = layout;
   const missing = [];

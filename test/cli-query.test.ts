@@ -105,6 +105,24 @@ test('PROCUREFLOW_LAKE and PROCUREFLOW_MEMORY_LIMIT are read by the options; a f
   t.true(refused.stderr.includes(`${wrong} (from PROCUREFLOW_LAKE) is not a ProcureFlow lake`), refused.stderr);
 });
 
+test('batches and drop name where the lake came from; a PROCUREFLOW_LAKE in the environment does not conflict with a stack flag, --lake does', async (t) => {
+  const dir = await scratch(t);
+  const wrong = path.join(dir, 'not-a-lake');
+  const viaEnv = await run(['batches'], { env: { PROCUREFLOW_LAKE: wrong } });
+  t.is(viaEnv.code, 1);
+  t.true(viaEnv.stderr.includes(`${wrong} (from PROCUREFLOW_LAKE) is not a ProcureFlow lake`), viaEnv.stderr);
+  const viaFlag = await run(['drop', 'b_1', '--lake', wrong]);
+  t.is(viaFlag.code, 1);
+  t.true(viaFlag.stderr.includes(`${wrong} (from --lake) is not a ProcureFlow lake`), viaFlag.stderr);
+  // The stack is incomplete on purpose: it fails on the missing output before any AWS call.
+  const envAndStack = await run(['batches', '--bronze-bucket', 'pf-bronze'], { env: { PROCUREFLOW_LAKE: wrong } });
+  t.is(envAndStack.code, 1);
+  t.regex(envAndStack.stderr, /no silverBucket in the stack outputs and no flag for it/);
+  const flagAndStack = await run(['batches', '--bronze-bucket', 'pf-bronze', '--lake', wrong]);
+  t.is(flagAndStack.code, 1);
+  t.regex(flagAndStack.stderr, /give either --lake or a stack/);
+});
+
 test('--version prints the version of package.json', async (t) => {
   const { version } = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
   const printed = await procureflow(['--version']);

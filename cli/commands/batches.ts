@@ -9,7 +9,7 @@ import type { StackTarget } from '../../handlers/aws/aws-lake.ts';
 import { BATCH_COLUMNS, type BatchRow, listBatches } from '../../handlers/core/batch-operations.ts';
 import { silentLog } from '../../handlers/core/pipeline-log.ts';
 import type { BatchPorts } from '../../handlers/core/process-batch.ts';
-import { existingLakeDir, withLakeOption } from '../lake-option.ts';
+import { existingLakeDir, lakeOrigin, withLakeOption } from '../lake-option.ts';
 
 export interface TargetOptions {
   lake?: string;
@@ -62,10 +62,14 @@ export function stackTarget(outputs: Record<string, unknown>, flags: TargetOptio
 const isStack = (options: TargetOptions) =>
   options.stackOutputs !== undefined || [options.bronzeBucket, options.silverBucket, options.goldBucket, options.database].some((flag) => flag !== undefined);
 
-/** Opens the local lake (`--lake`) or the deployed stack (`--stack-outputs` or flags). */
-export async function openTarget(options: TargetOptions, write: boolean): Promise<OperationTarget> {
+/**
+ * Opens the local lake (`--lake`, PROCUREFLOW_LAKE or ./.lake) or the deployed stack
+ * (`--stack-outputs` or flags); `command` tells where the lake option came from.
+ */
+export async function openTarget(options: TargetOptions, write: boolean, command: Command): Promise<OperationTarget> {
   if (isStack(options)) {
-    if (options.lake !== undefined) throw new Error('give either --lake or a stack (--stack-outputs or the bucket flags), not both');
+    // A PROCUREFLOW_LAKE left in the environment does not conflict with a stack given on the command line.
+    if (command.getOptionValueSource('lake') === 'cli') throw new Error('give either --lake or a stack (--stack-outputs or the bucket flags), not both');
     const source = options.stackOutputs;
     const outputs = source === undefined ? {} : (JSON.parse(source === '-' ? readFileSync(0, 'utf8') : await readFile(source, 'utf8')) as Record<string, unknown>);
     const target = stackTarget(outputs, options);
@@ -87,7 +91,7 @@ export async function openTarget(options: TargetOptions, write: boolean): Promis
     };
   }
   const { openLocalLake } = await import('../../handlers/local/local-lake.ts');
-  const root = await existingLakeDir(options.lake);
+  const root = await existingLakeDir(options.lake, lakeOrigin(command));
   const lake = await openLocalLake({ root, write, ...(write ? {} : { log: silentLog }) });
   return { where: root, ports: lake.ports, close: () => lake.close() };
 }
@@ -107,8 +111,8 @@ export function registerBatchesCommand(program: Command): void {
       .command('batches')
       .description('list the committed batches and their figures (local lake, or a deployed stack through Glue)')
       .option('--json', 'print the rows as JSON'),
-  ).action(async (options: TargetOptions & { json?: boolean }) => {
-    const target = await openTarget(options, false);
+  ).action(async (options: TargetOptions & { json?: boolean }, command: Command) => {
+    const target = await openTarget(options, false, command);
     try {
       const rows = await listBatches(target.ports.catalog);
       if (options.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);

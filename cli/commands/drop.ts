@@ -10,8 +10,8 @@ export function registerDropCommand(program: Command): void {
       .command('drop')
       .argument('<batch>', 'the batch id (see `procureflow batches`)')
       .description('remove one batch from silver, gold and rejects; the ids it loaded become loadable again'),
-  ).action(async (batchId: string, options: TargetOptions) => {
-    const target = await openTarget(options, true);
+  ).action(async (batchId: string, options: TargetOptions, command: Command) => {
+    const target = await openTarget(options, true, command);
     try {
       const result = await dropBatch(target.ports, batchId);
       if (!result.dropped && !result.figures) {

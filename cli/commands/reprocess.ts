@@ -10,8 +10,8 @@ export function registerReprocessCommand(program: Command): void {
       .command('reprocess')
       .argument('<batch>', 'the batch id (see `procureflow batches`)')
       .description("run a committed batch again from its bronze object with today's SQL (same batch id)"),
-  ).action(async (batchId: string, options: TargetOptions) => {
-    const target = await openTarget(options, true);
+  ).action(async (batchId: string, options: TargetOptions, command: Command) => {
+    const target = await openTarget(options, true, command);
     try {
       const { before, result } = await reprocessBatch(target.ports, batchId);
       if (result.status !== 'committed') {

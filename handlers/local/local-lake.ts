@@ -22,6 +22,7 @@ export const DEFAULT_MEMORY_LIMIT = '400MB';
 
 export interface LocalLakeOptions {
   root: string;
+  /** DuckDB's memory limit (default DEFAULT_MEMORY_LIMIT); the CLI passes --memory-limit / PROCUREFLOW_MEMORY_LIMIT. */
   memoryLimit?: string;
   threads?: number;
   log?: PipelineLog;
@@ -48,9 +49,12 @@ export interface LocalLake {
   close(): Promise<void>;
 }
 
-/** The lake folder from a flag, then PROCUREFLOW_LAKE, then `./.lake`. */
-export function resolveLakeDir(flag?: string): string {
-  return path.resolve(flag ?? process.env.PROCUREFLOW_LAKE ?? DEFAULT_LAKE_DIR);
+/**
+ * The lake folder given, else `./.lake`, as an absolute path. The environment is not read here:
+ * the CLI reads PROCUREFLOW_LAKE through commander (cli/lake-option.ts) and passes the value.
+ */
+export function resolveLakeDir(dir: string = DEFAULT_LAKE_DIR): string {
+  return path.resolve(dir);
 }
 
 /** Appends the pipeline's JSON lines to the lake's log file. */
@@ -65,7 +69,7 @@ export async function openLocalLake(options: LocalLakeOptions): Promise<LocalLak
   const release = async () => writer?.release();
   try {
     const session = await DuckDbSession.open({
-      memoryLimit: options.memoryLimit ?? process.env.PROCUREFLOW_MEMORY_LIMIT ?? DEFAULT_MEMORY_LIMIT,
+      memoryLimit: options.memoryLimit ?? DEFAULT_MEMORY_LIMIT,
       threads: options.threads ?? defaultDuckDbThreads(),
       spillDir: layout.spillDir,
     });

@@ -2,15 +2,11 @@
 // landing order. The lake is the one separate ingests in the same order give; a crash at any
 // step of a group (between its commits too) reruns to that lake; a re-delivered group changes
 // nothing.
-import { readdir } from 'node:fs/promises';
-import path from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import { handleLandings } from '../handlers/core/handle-landings.ts';
 import type { Landing } from '../handlers/core/landing-event.ts';
 import { BATCH_STEPS, type BatchStep } from '../handlers/core/process-batch.ts';
-import { LAKE_TABLES } from '../handlers/core/tables.ts';
-import { tableDir } from '../handlers/local/lake-layout.ts';
-import { assertBalance, datFile, goldRows, ingest, lakeContents, landContent, line, openTestLake, reopenTestLake, type TestLake } from './helpers/local-lake.ts';
+import { assertBalance, datFile, goldRows, ingest, lakeContents, landContent, leftovers, line, openTestLake, reopenTestLake, type TestLake } from './helpers/local-lake.ts';
 
 // Cross-file duplicates (A-2 in a and b, A-3 in a and c, B-9 in b and c), in-file duplicates
 // (B-9 twice in b), a reject in each, and ids that interleave across files.
@@ -30,22 +26,6 @@ async function separately(t: ExecutionContext) {
   const lake = await openTestLake(t);
   for (const [key, content] of FILES) await ingest(t, lake, key, content);
   return lakeContents(lake);
-}
-
-/** Folders of uncommitted batches, work copies, staging, temporary files: what no clean run leaves. */
-async function leftovers(lake: TestLake): Promise<string[]> {
-  const { layout, catalog } = lake.lake;
-  const found: string[] = [];
-  for (const entry of await readdir(layout.root, { recursive: true, withFileTypes: true })) {
-    const file = path.join(entry.parentPath, entry.name);
-    if (/\.(partial|tmp|repair)$/.test(entry.name)) found.push(file);
-    if (entry.parentPath === layout.workDir && (entry.name.startsWith('bronze_') || entry.name === 'gold-groups')) found.push(file);
-  }
-  const committed = new Set(catalog.batches().map((batchId) => `batch_id=${batchId}`));
-  for (const table of LAKE_TABLES) {
-    for (const folder of await readdir(tableDir(layout, table)).catch(() => [] as string[])) if (!committed.has(folder)) found.push(path.join(table, folder));
-  }
-  return found;
 }
 
 test('three files as one group give the lake of three separate ingests, each batch balanced', async (t) => {

@@ -6,29 +6,11 @@ import path from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import { BATCH_STEPS, type BatchStep } from '../handlers/core/process-batch.ts';
 import type { CommitFaults } from '../handlers/local/commit-log.ts';
-import { LAKE_TABLES } from '../handlers/core/tables.ts';
-import { tableDir } from '../handlers/local/lake-layout.ts';
-import { datFile, deliver, ingest, lakeContents, landContent, line, openTestLake, reopenTestLake, type TestLake } from './helpers/local-lake.ts';
+import { datFile, deliver, ingest, lakeContents, landContent, leftovers, line, openTestLake, reopenTestLake } from './helpers/local-lake.ts';
 
 const DAY1 = datFile([line('TXN-1'), line('TXN-2', { total_amount: '' }), line('TXN-3', { store_id: '0' })]);
 const DAY2 = datFile([line('TXN-2', { customer_id: 'C-resent' }), line('TXN-4'), line('TXN-4', { customer_id: 'C-a' }), 'not|a|line']);
 const DEAD_PID = 2 ** 22 + 1; // above Linux's pid_max: never a live process
-
-/** Whatever a crashed run could leave that no clean run has. */
-async function leftovers(lake: TestLake): Promise<string[]> {
-  const { layout, catalog } = lake.lake;
-  const found: string[] = [];
-  for (const entry of await readdir(layout.root, { recursive: true, withFileTypes: true })) {
-    const file = path.join(entry.parentPath, entry.name);
-    if (/\.(partial|tmp|repair)$/.test(entry.name)) found.push(file);
-    if (entry.parentPath === layout.workDir && entry.name.startsWith('bronze_')) found.push(file);
-  }
-  const committed = new Set(catalog.batches().map((batchId) => `batch_id=${batchId}`));
-  for (const table of LAKE_TABLES) {
-    for (const folder of await readdir(tableDir(layout, table)).catch(() => [] as string[])) if (!committed.has(folder)) found.push(path.join(table, folder));
-  }
-  return found;
-}
 
 async function cleanLake(t: ExecutionContext): Promise<Awaited<ReturnType<typeof lakeContents>>> {
   const clean = await openTestLake(t);

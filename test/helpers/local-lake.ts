@@ -1,6 +1,6 @@
 // A fresh local lake per test on a real DuckDB: files are landed in bronze and handed to the
-// pipeline core as an S3-shaped event, then the lake's tables are read back as plain rows.
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+// pipeline core as one group, then the lake's tables are read back as plain rows.
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ExecutionContext } from 'ava';
@@ -11,8 +11,9 @@ import { silentLog } from '../../handlers/core/pipeline-log.ts';
 import type { BatchPorts } from '../../handlers/core/process-batch.ts';
 import { loadPipelineSql } from '../../handlers/core/pipeline-sql.ts';
 import { fillTemplate, identifier, literal } from '../../handlers/core/sql-template.ts';
-import { BRONZE_COLUMNS, HEADER_LINE } from '../../handlers/core/tables.ts';
+import { BRONZE_COLUMNS, HEADER_LINE, LAKE_TABLES } from '../../handlers/core/tables.ts';
 import type { Row } from '../../handlers/local/duckdb-session.ts';
+import { tableDir } from '../../handlers/local/lake-layout.ts';
 import { landFile, type LocalLake, type LocalLakeOptions, openLocalLake } from '../../handlers/local/local-lake.ts';
 
 export interface TestLake {
@@ -85,6 +86,25 @@ export async function lakeContents(lake: TestLake): Promise<Record<string, Row[]
   };
 }
 
+
+/**
+ * What a crashed run could leave and no clean run has: partial, temporary and repair files, work
+ * copies of landed files and group gold folders, and table folders of batches not committed.
+ */
+export async function leftovers(lake: TestLake): Promise<string[]> {
+  const { layout, catalog } = lake.lake;
+  const found: string[] = [];
+  for (const entry of await readdir(layout.root, { recursive: true, withFileTypes: true })) {
+    const file = path.join(entry.parentPath, entry.name);
+    if (/\.(partial|tmp|repair)$/.test(entry.name)) found.push(file);
+    if (entry.parentPath === layout.workDir && (entry.name.startsWith('bronze_') || entry.name === 'gold-groups')) found.push(file);
+  }
+  const committed = new Set(catalog.batches().map((batchId) => `batch_id=${batchId}`));
+  for (const table of LAKE_TABLES) {
+    for (const folder of await readdir(tableDir(layout, table)).catch(() => [] as string[])) if (!committed.has(folder)) found.push(path.join(table, folder));
+  }
+  return found;
+}
 /** (reason, raw_line) of every reject, in raw_line order. */
 export function rejectRows(lake: TestLake): Promise<Row[]> {
   return lake.lake.session.rows('SELECT reason, raw_line FROM procureflow_db.rejected_transactions ORDER BY raw_line, reason');

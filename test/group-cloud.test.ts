@@ -1,6 +1,6 @@
 // Group commits in the cloud, on the shared fake AWS with the real cleaner: the messages of one
-// invocation are one group (one gold CTAS partitioned by batch_id, each batch's gold registered
-// where it was written, gold last); a file that fails is reported with every later message and
+// invocation are one group (one gold CTAS partitioned by batch_id; each batch's commit registers
+// its gold where the CTAS wrote it, after its silver and rejects); a file that fails is reported with every later message and
 // nothing after it commits; re-delivered events change nothing; the lake ends as one clean run's.
 import test from 'ava';
 import { HEADER_LINE } from '../handlers/core/tables.ts';

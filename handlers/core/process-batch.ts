@@ -1,5 +1,5 @@
-// One landed .dat file → silver, gold and rejects, committed by partition registration: a group
-// of one (process-group.ts, which runs many files with one gold statement). Every step may run
+// One landed .dat file → silver, gold and rejects, made visible by the catalog's commitBatch: a
+// group of one (process-group.ts, which runs many files with one gold statement). Every step may run
 // again: outputs go to locations that are cleared first, and a batch is visible to readers only
 // once committed.
 import type { BatchFigures } from './batch-figures.ts';

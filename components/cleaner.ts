@@ -15,7 +15,7 @@
 import * as aws from '@pulumi/aws';
 import * as awsx from '@pulumi/awsx';
 import * as pulumi from '@pulumi/pulumi';
-import { CLEANER_ENV } from '../handlers/aws/cleaner-environment.ts';
+import { CLEANER_DEFAULTS, CLEANER_ENV } from '../handlers/aws/cleaner-environment.ts';
 import { cleanerPolicyDocument } from './cleaner-policy.ts';
 import { fifoQueueName, LANDING_MESSAGE_GROUP, landingEventPattern, landingQueuePolicyDocument } from './landing-events.ts';
 
@@ -66,6 +66,10 @@ export interface CleanerEnvironmentArgs {
   zipMaxTotalBytes: number;
   zipMaxRatio: number;
   landingMaxBytes: number;
+  /** Files of one invocation at once (default CLEANER_DEFAULTS.parallelFiles). */
+  parallelFiles?: number;
+  /** Landed bytes one invocation takes (default CLEANER_DEFAULTS.groupMaxBytes). */
+  groupMaxBytes?: number;
 }
 
 /** The environment variables the cleaner's entry reads, under the names of CLEANER_ENV. */
@@ -81,6 +85,8 @@ export function cleanerEnvironment(args: CleanerEnvironmentArgs): Record<string,
     [CLEANER_ENV.zipMaxTotalBytes]: String(args.zipMaxTotalBytes),
     [CLEANER_ENV.zipMaxRatio]: String(args.zipMaxRatio),
     [CLEANER_ENV.landingMaxBytes]: String(args.landingMaxBytes),
+    [CLEANER_ENV.parallelFiles]: String(args.parallelFiles ?? CLEANER_DEFAULTS.parallelFiles),
+    [CLEANER_ENV.groupMaxBytes]: String(args.groupMaxBytes ?? CLEANER_DEFAULTS.groupMaxBytes),
     // Powertools' own variables.
     POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
     POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,

@@ -78,10 +78,16 @@ export function createHandler(deps: CleanerDeps = {}) {
         }
       });
       const unreadable = read.findIndex((entry) => 'error' in entry);
-      const usable = unreadable < 0 ? read : read.slice(0, unreadable);
+      const readable = unreadable < 0 ? read : read.slice(0, unreadable);
+      // The byte cap (GROUP_MAX_BYTES): the invocation takes the prefix of its batch up to the cap
+      // (at least one landing), so its gold turn ends within the function timeout; the rest is
+      // reported, unprocessed, and SQS returns it in FIFO order (README "Performance").
+      const capAt = capIndex(readable, settings.groupMaxBytes);
+      const usable = readable.slice(0, capAt);
+      if (capAt < readable.length) logger.info('group byte cap reached; later messages are returned to the queue in order', { groupMaxBytes: settings.groupMaxBytes, taken: capAt, returned: records.length - capAt });
       const landings = usable.flatMap((entry) => ('body' in entry && entry.body.kind === 'landing' ? [entry.body.landing] : []));
       const results = landings.length > 0 ? await handleLandings(landings, ports) : [];
-      let failedAt = unreadable < 0 ? records.length : unreadable;
+      let failedAt = Math.min(unreadable < 0 ? records.length : unreadable, capAt);
       let next = 0;
       for (const [index, entry] of usable.entries()) {
         if (!('body' in entry)) continue;
@@ -113,6 +119,18 @@ export function createHandler(deps: CleanerDeps = {}) {
       metrics.publishStoredMetrics();
     }
   };
+}
+
+/** How many entries of the batch fit the byte cap: landings add their size; the first always fits. */
+function capIndex(entries: Array<{ body: SqsBody } | { error: Error }>, maxBytes: number): number {
+  let taken: number | undefined;
+  for (const [index, entry] of entries.entries()) {
+    if (!('body' in entry) || entry.body.kind !== 'landing') continue;
+    const size = entry.body.landing.size ?? 0;
+    if (taken !== undefined && taken + size > maxBytes) return index;
+    taken = (taken ?? 0) + size;
+  }
+  return entries.length;
 }
 
 let defaultHandler: ReturnType<typeof createHandler> | undefined;

@@ -25,9 +25,18 @@ test('settings: defaults for prefix, SQL folder, zip limits and work folder', (t
     zipLimits: { ...DEFAULT_ZIP_LIMITS, maxTotalBytes: 8 * 1024 ** 3 },
     landingMaxBytes: 5 * 1024 ** 3,
     workDir: '/tmp',
+    parallelFiles: 10,
+    groupMaxBytes: 50_000_000_000,
   });
   t.is(DEFAULT_LANDING_MAX_BYTES, 5 * 1024 ** 3);
   t.is(DEFAULT_LAMBDA_ZIP_MAX_TOTAL_BYTES, 8 * 1024 ** 3);
+});
+
+test('settings: PARALLEL_FILES and GROUP_MAX_BYTES are read and checked', (t) => {
+  t.like(readLambdaSettings({ ...ENV, PARALLEL_FILES: '4', GROUP_MAX_BYTES: '1000000' }), { parallelFiles: 4, groupMaxBytes: 1_000_000 });
+  t.throws(() => readLambdaSettings({ ...ENV, PARALLEL_FILES: '2.5' }), { message: /PARALLEL_FILES must be a whole number/ });
+  t.throws(() => readLambdaSettings({ ...ENV, PARALLEL_FILES: '0' }), { message: /PARALLEL_FILES must be a positive number/ });
+  t.throws(() => readLambdaSettings({ ...ENV, GROUP_MAX_BYTES: '-1' }), { message: /GROUP_MAX_BYTES must be a positive number/ });
 });
 
 test('settings: LANDING_MAX_BYTES is read and checked', (t) => {
@@ -78,6 +87,8 @@ test('settings round trip: the Lambda reads back exactly the stack config values
     zipMaxTotalBytes: config.zipMaxTotalBytes,
     zipMaxRatio: config.zipMaxRatio,
     landingMaxBytes: config.landingMaxBytes,
+    parallelFiles: 6,
+    groupMaxBytes: 9_000_000_000,
   });
   t.deepEqual(readLambdaSettings(env), {
     buckets: { bronze: names.bronzeBucket, silver: names.silverBucket, gold: names.goldBucket },
@@ -88,6 +99,8 @@ test('settings round trip: the Lambda reads back exactly the stack config values
     zipLimits: { ...DEFAULT_ZIP_LIMITS, maxTotalBytes: 123456789, maxRatio: 77 },
     landingMaxBytes: 3 * 1024 ** 3,
     workDir: '/tmp',
+    parallelFiles: 6,
+    groupMaxBytes: 9_000_000_000,
   });
 });
 

@@ -244,6 +244,27 @@ test('a FAILED group gold statement fails every message of the group, nothing co
   t.is(cloud.aws.queue?.depth, 0);
 });
 
+test('GROUP_MAX_BYTES: the invocation takes the prefix of its batch up to the cap and reports the rest, which comes back in order and commits', async (t) => {
+  const files = ['a.dat', 'b.dat', 'c.dat'].map((name, index) => datFile(line(`K${index}A`), line(`K${index}B`)));
+  // The cap holds two files, not three: the third is returned unprocessed.
+  const cap = (files[0]?.length ?? 0) + (files[1]?.length ?? 0);
+  const cloud = cleanerOnFake({ env: { ...STACK_ENV, [CLEANER_ENV.groupMaxBytes]: String(cap) } });
+  t.teardown(() => cloud.aws.close());
+  const [a, b, c] = ['a.dat', 'b.dat', 'c.dat'].map((name, index) => land(cloud, name, files[index] as Buffer)) as [ReturnType<typeof land>, ReturnType<typeof land>, ReturnType<typeof land>];
+  const from = cloud.aws.state.calls.length;
+  const first = await cloud.deliver();
+  t.is(first.event.Records.length, 3);
+  t.deepEqual(first.response, { batchItemFailures: [{ itemIdentifier: first.event.Records[2]?.messageId ?? '?' }] }, JSON.stringify(cloud.errors));
+  t.deepEqual(cloud.aws.state.partitions(DB, 'cleaned_transactions').map((partition) => partition.Values[0]), [a.id, b.id]);
+  t.false(cloud.callsSince(from).some((call) => call.includes(c.id)), 'nothing of the file past the cap is touched');
+  t.deepEqual(cloud.errors, [], 'a cap is not an error');
+  const second = await cloud.deliver();
+  t.deepEqual(second.event.Records.map((record) => record.messageId), [first.event.Records[2]?.messageId]);
+  t.deepEqual(second.response, { batchItemFailures: [] });
+  t.deepEqual(cloud.aws.state.partitions(DB, 'cleaned_transactions').map((partition) => partition.Values[0]), [a.id, b.id, c.id]);
+  t.is(cloud.aws.queue?.depth, 0);
+});
+
 test('Athena refusing starts past the active DML quota (TooManyRequestsException): retried, and the landing still commits', async (t) => {
   const silverStarts = () => cloud.aws.state.calls.filter((call) => call.startsWith(`Athena.StartQueryExecution CREATE TABLE ${DB}.stage_silver_`)).length;
   // Another query of the account holds the only DML slot until the cleaner has been refused twice.

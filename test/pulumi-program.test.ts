@@ -340,6 +340,9 @@ test('the Lambda reads back, from the environment the stack gives it, exactly th
     zipLimits: { ...DEFAULT_ZIP_LIMITS, maxTotalBytes: config.zipMaxTotalBytes, maxRatio: config.zipMaxRatio },
     landingMaxBytes: config.landingMaxBytes,
     workDir: '/tmp',
+    // Not stack config: the component writes the defaults of the group settings.
+    parallelFiles: 10,
+    groupMaxBytes: 50_000_000_000,
   });
 });
 
@@ -370,6 +373,8 @@ test('the Lambda runs the image with bounded memory, no reserved concurrency and
     [CLEANER_ENV.zipMaxTotalBytes]: String(16 * 1024 ** 3),
     [CLEANER_ENV.zipMaxRatio]: '200',
     [CLEANER_ENV.landingMaxBytes]: String(4 * 1024 ** 3),
+    [CLEANER_ENV.parallelFiles]: '10',
+    [CLEANER_ENV.groupMaxBytes]: '50000000000',
     POWERTOOLS_SERVICE_NAME: 'procureflow-cleaner',
     POWERTOOLS_METRICS_NAMESPACE: 'ProcureFlow',
     POWERTOOLS_LOG_LEVEL: 'INFO',

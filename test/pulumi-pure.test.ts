@@ -279,6 +279,8 @@ test('cleanerEnvironment sets every variable under its CLEANER_ENV name', (t) =>
       zipMaxTotalBytes: 1000,
       zipMaxRatio: 20,
       landingMaxBytes: 500,
+      parallelFiles: 3,
+      groupMaxBytes: 7000,
     }),
     {
       BRONZE_BUCKET: 'b',
@@ -291,6 +293,8 @@ test('cleanerEnvironment sets every variable under its CLEANER_ENV name', (t) =>
       ZIP_MAX_TOTAL_BYTES: '1000',
       ZIP_MAX_RATIO: '20',
       LANDING_MAX_BYTES: '500',
+      PARALLEL_FILES: '3',
+      GROUP_MAX_BYTES: '7000',
       POWERTOOLS_SERVICE_NAME: 'procureflow-cleaner',
       POWERTOOLS_METRICS_NAMESPACE: 'ProcureFlow',
       POWERTOOLS_LOG_LEVEL: 'INFO',

@@ -23,19 +23,12 @@ import { DEFAULT_SQL_DIR, loadPipelineSql, type PipelineSql } from '../core/pipe
 import { DEFAULT_ZIP_LIMITS } from '../core/zip-limits.ts';
 import { tmpdir } from 'node:os';
 import { AthenaEngine } from './athena-engine.ts';
+import { CLEANER_DEFAULTS } from './cleaner-environment.ts';
 import type { Timing } from './backoff.ts';
 import { GlueCatalog } from './glue-catalog.ts';
 import { DEFAULT_LAMBDA_ZIP_MAX_TOTAL_BYTES, DEFAULT_LANDING_MAX_BYTES, type LambdaSettings } from './lambda-settings.ts';
 import { LongLineRepairEngine } from './long-line-engine.ts';
 import { S3ObjectStore } from './s3-object-store.ts';
-
-/**
- * Files whose own steps run at once in one invocation. Each keeps at most 4 queries in flight (its
- * file_figures counts), so 4 files stay at 16, under Athena's default active DML quota of 20
- * ("A DML or DDL query quota includes both running and queued queries", service-limits.html); the
- * FIFO message group runs one invocation at a time, and the gold steps run after these.
- */
-export const PARALLEL_FILES = 4;
 
 export interface AwsClients {
   s3: S3Client;
@@ -100,7 +93,8 @@ export async function openAwsLake(settings: LambdaSettings, clients: AwsClients,
         landingMaxBytes: settings.landingMaxBytes,
         // Members of a zip land in bronze and raise their own events, in the FIFO order.
         processUnpackedMembers: false,
-        parallelFiles: PARALLEL_FILES,
+        // Files at once: the setting (CLEANER_DEFAULTS explains the default against the DML quota).
+        parallelFiles: settings.parallelFiles,
         // FIFO: nothing landed after a failed file may commit before it.
         afterFailure: 'stop',
       };
@@ -131,5 +125,7 @@ export function operatorSettings(target: StackTarget, sqlDir = DEFAULT_SQL_DIR):
     zipLimits: { ...DEFAULT_ZIP_LIMITS, maxTotalBytes: DEFAULT_LAMBDA_ZIP_MAX_TOTAL_BYTES },
     landingMaxBytes: DEFAULT_LANDING_MAX_BYTES,
     workDir: tmpdir(),
+    parallelFiles: CLEANER_DEFAULTS.parallelFiles,
+    groupMaxBytes: CLEANER_DEFAULTS.groupMaxBytes,
   };
 }

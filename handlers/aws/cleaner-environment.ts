@@ -14,6 +14,31 @@ export const CLEANER_ENV = {
   zipMaxRatio: 'ZIP_MAX_RATIO',
   /** The largest landed object (.dat, .dat.gz or .zip) the cleaner takes; larger ones are refused once. */
   landingMaxBytes: 'LANDING_MAX_BYTES',
+  /** How many files of one invocation run their own steps (landing, silver, rejects, figures) at once. */
+  parallelFiles: 'PARALLEL_FILES',
+  /** The most landed bytes one invocation takes from its FIFO batch; the rest is reported, in order. */
+  groupMaxBytes: 'GROUP_MAX_BYTES',
+} as const;
+
+/**
+ * Defaults of the group settings, shared by the stack (components/cleaner.ts) and the Lambda
+ * (lambda-settings.ts); README "Performance" gives the bench runs they are chosen from.
+ */
+export const CLEANER_DEFAULTS = {
+  /**
+   * Each file keeps ONE Athena query in flight (silver, rejects, its figures query, one after the
+   * other), so 10 files (a whole FIFO batch) keep 10 queued or running, under Athena's default
+   * active DML quota of 20 ("A DML or DDL query quota includes both running and queued queries",
+   * service-limits.html); the gold turn runs after them.
+   */
+  parallelFiles: 10,
+  /**
+   * 50 GB: under the cloud bench's latency model an invocation spends about 60–65 s on the files'
+   * own steps (in parallel) and 7–8 s per landed GB in the serialized gold turn (gold and its
+   * figures), so 50 GB end near 450 s: half of the 900 s function timeout, the other half a
+   * margin for a slower Athena (README "Performance").
+   */
+  groupMaxBytes: 50_000_000_000,
 } as const;
 
 export type CleanerEnvKey = keyof typeof CLEANER_ENV;

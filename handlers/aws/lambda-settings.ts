@@ -8,7 +8,7 @@
 import path from 'node:path';
 import { identifier } from '../core/sql-template.ts';
 import { DEFAULT_ZIP_LIMITS, type ZipLimits } from '../core/zip-limits.ts';
-import { CLEANER_ENV } from './cleaner-environment.ts';
+import { CLEANER_DEFAULTS, CLEANER_ENV } from './cleaner-environment.ts';
 
 const GiB = 1024 ** 3;
 export const DEFAULT_LANDING_MAX_BYTES = 5 * GiB;
@@ -26,6 +26,10 @@ export interface LambdaSettings {
   landingMaxBytes: number;
   /** Folder for zip copies: the Lambda's ephemeral storage. */
   workDir: string;
+  /** Files of one invocation whose own steps run at once (process-group.ts parallelFiles). */
+  parallelFiles: number;
+  /** The most landed bytes one invocation takes (at least its first file); the rest is reported. */
+  groupMaxBytes: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -41,6 +45,12 @@ function positiveNumber(env: Env, name: string, fallback: number): number {
   if (!text) return fallback;
   const value = Number(text);
   if (!Number.isFinite(value) || value <= 0) throw new Error(`environment variable ${name} must be a positive number, got ${JSON.stringify(text)}`);
+  return value;
+}
+
+function positiveInteger(env: Env, name: string, fallback: number): number {
+  const value = positiveNumber(env, name, fallback);
+  if (!Number.isInteger(value)) throw new Error(`environment variable ${name} must be a whole number, got ${JSON.stringify(env[name])}`);
   return value;
 }
 
@@ -77,5 +87,7 @@ export function readLambdaSettings(env: Env = process.env): LambdaSettings {
     },
     landingMaxBytes: positiveNumber(env, CLEANER_ENV.landingMaxBytes, DEFAULT_LANDING_MAX_BYTES),
     workDir: '/tmp',
+    parallelFiles: positiveInteger(env, CLEANER_ENV.parallelFiles, CLEANER_DEFAULTS.parallelFiles),
+    groupMaxBytes: positiveNumber(env, CLEANER_ENV.groupMaxBytes, CLEANER_DEFAULTS.groupMaxBytes),
   };
 }

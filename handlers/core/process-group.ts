@@ -30,8 +30,8 @@ import { HEADER_LINE } from './tables.ts';
 export interface GroupPorts extends BatchPorts {
   /**
    * How many files run their per-file phase at once (default 1). Locally DuckDB already uses every
-   * core for one statement; in the cloud each file keeps at most 3 queries in flight, so the
-   * cleaner sizes this to stay under Athena's DML quota (handlers/aws/aws-lake.ts).
+   * core for one statement; in the cloud each file keeps one query in flight, so the cleaner
+   * sizes this to stay under Athena's DML quota (handlers/aws/cleaner-environment.ts CLEANER_DEFAULTS).
    */
   parallelFiles?: number;
   /**

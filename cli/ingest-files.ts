@@ -1,8 +1,10 @@
-// Lands local files in a lake's bronze, in the order given, and processes each before the next.
+// Lands local files in a lake's bronze, in the order given, then processes them as one group.
 // Folders are expanded to the data files in them; anything else is refused before it is landed.
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { handleLanding, isFailure, landingKind, type LandingResult } from '../handlers/core/handle-landings.ts';
+import { batchIdFor } from '../handlers/core/batch-identity.ts';
+import { handleLandings, isFailure, landingKind, type LandingResult } from '../handlers/core/handle-landings.ts';
+import type { Landing } from '../handlers/core/landing-event.ts';
 import type { BatchStep } from '../handlers/core/process-batch.ts';
 import { landFile, type LocalLake } from '../handlers/local/local-lake.ts';
 import { fileFraction, type IngestPhase } from './ingest-progress.ts';
@@ -71,60 +73,82 @@ export async function expandInputs(args: string[]): Promise<{ files: InputFile[]
   return { files, refused, ignored };
 }
 
-/** DuckDB's own progress of the statement running now, in percent (-1 when it cannot tell). */
-function duckDbPercent(lake: LocalLake): number {
-  return lake.session.connection.progress.percentage;
+/** Whether a landed file gave at least one new batch: itself, or (a zip) one of its members. */
+function gaveNewBatch(landing: Landing, results: LandingResult[]): boolean {
+  const committed = new Set(results.filter((result) => result.status === 'committed').map((result) => result.sourceFile));
+  const sourceFile = `${landing.ref.bucket}/${landing.ref.key}`;
+  if (committed.has(sourceFile)) return true;
+  const unpacked = results.find((result) => result.sourceFile === sourceFile && result.status === 'unpacked');
+  return unpacked?.status === 'unpacked' && unpacked.members.some((member) => committed.has(`${landing.ref.bucket}/${member}`));
 }
 
 export async function ingestFiles(lake: LocalLake, args: string[], options: IngestOptions = {}): Promise<IngestOutcome> {
   const { files, refused, ignored } = await expandInputs(args);
   const total = files.reduce((sum, file) => sum + file.size, 0);
   const progress = options.progress ? options.progress(total) : byteProgress('ingest  ', total);
-  // Following DuckDB's progress costs a poll every 250 ms; only worth it when someone watches.
+  // Redrawing the bar every 250 ms is only worth it when someone watches.
   const showing = options.progress !== undefined || process.stderr.isTTY === true;
-  // DuckDB tracks a statement's progress only with its progress bar on; its printing stays off.
-  if (showing) await lake.session.run('SET enable_progress_bar = true; SET enable_progress_bar_print = false');
   const started = Date.now();
   const results: LandingResult[] = [...ignored];
-  let newBytes = 0;
-  let doneBefore = 0;
+  const landed: Array<{ file: InputFile; landing: Landing }> = [];
+  let newBytes: number;
+  // Where each batch is, for the bar: its file's size moves through the steps' measured shares.
+  const phaseOfBatch = new Map<string, { file: InputFile; phase: IngestPhase }>();
+  let label = '';
+  let shown = 0;
+  const show = () => {
+    let done = 0;
+    for (const { file, phase } of phaseOfBatch.values()) done += file.size * fileFraction(phase);
+    // Never backwards: the members of a zip join the group after their archive was landed.
+    shown = Math.max(shown, done);
+    progress.update(shown, label);
+  };
+  const ticker = showing ? setInterval(show, 250) : undefined;
   try {
+    // Every file is landed first, in order; then they are processed as one group: each file's
+    // own steps run at once and one gold statement commits them in landing order (the same lake
+    // as one ingest per file: first write wins by landing order).
     for (const file of files) {
-      const name = path.basename(file.path);
-      let phase: IngestPhase = 'land';
-      let shown = doneBefore;
-      const show = () => {
-        const percent = phase === 'silver' || phase === 'rejects' || phase === 'gold' ? duckDbPercent(lake) : 0;
-        // Never backwards: the members of a zip run the steps again, one after the other.
-        shown = Math.max(shown, doneBefore + file.size * fileFraction(phase, percent));
-        progress.update(shown, `${name}: ${phase}`);
-      };
+      label = `${path.basename(file.path)}: land`;
       show();
-      const ticker = showing ? setInterval(show, 250) : undefined;
       try {
         const landing = await landFile(lake, file.path, (options.keyFor ?? bronzeKey)(file.path));
-        const ports = {
-          ...lake.ports,
-          // Wraps the lake's own hook (if any): the step is named on the bar before it starts.
-          beforeStep: async (step: BatchStep, batchId: string) => {
-            phase = step;
-            show();
-            await lake.ports.beforeStep?.(step, batchId);
-          },
-        };
-        const landed = await handleLanding(landing, ports);
-        results.push(...landed);
-        if (landed.some((result) => result.status === 'committed')) newBytes += file.size;
+        landed.push({ file, landing });
+        // Landed: the file's share of the bar reaches the end of the landing.
+        phaseOfBatch.set(batchIdFor(landing.ref, landing.etag ?? ''), { file, phase: 'register_landed_file' });
+        show();
       } catch (error) {
         results.push({ sourceFile: file.path, status: 'failed', error: `${error instanceof Error ? error.message : String(error)}` });
-      } finally {
-        clearInterval(ticker);
       }
-      doneBefore += file.size;
-      progress.update(doneBefore, '');
     }
+    const ports = {
+      ...lake.ports,
+      // Wraps the lake's own hook (if any): the step is named on the bar before it starts.
+      beforeStep: async (step: BatchStep, batchId: string) => {
+        const batch = phaseOfBatch.get(batchId);
+        if (step === 'cleanup') {
+          // The group's work tables go together, once every batch of it is committed.
+          for (const each of phaseOfBatch.values()) each.phase = step;
+          label = step;
+        } else if (batch) {
+          batch.phase = step;
+          label = `${path.basename(batch.file.path)}: ${step}`;
+        } else label = step;
+        show();
+        await lake.ports.beforeStep?.(step, batchId);
+      },
+    };
+    try {
+      results.push(...(await handleLandings(landed.map(({ landing }) => landing), ports)));
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      results.push(...landed.map(({ file }) => ({ sourceFile: file.path, status: 'failed' as const, error: message })));
+    }
+    newBytes = landed.filter(({ landing }) => gaveNewBatch(landing, results)).reduce((sum, { file }) => sum + file.size, 0);
+    progress.update(total, '');
     progress.complete();
   } finally {
+    clearInterval(ticker);
     progress.stop();
   }
   results.push(...refused);

@@ -97,7 +97,7 @@ export async function openTarget(options: TargetOptions, write: boolean, command
 }
 
 /** The rows as aligned columns, one batch a line. */
-export function formatBatches(rows: BatchRow[]): string[] {
+function formatBatches(rows: BatchRow[]): string[] {
   const header = BATCH_COLUMNS.map((column) => column.name);
   const cells = rows.map((row) => BATCH_COLUMNS.map((column) => (row[column.name] === null ? '' : String(row[column.name]))));
   const widths = header.map((name, i) => Math.max(name.length, ...cells.map((line) => (line[i] ?? '').length)));

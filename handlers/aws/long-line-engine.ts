@@ -16,7 +16,7 @@ import { AthenaQueryError } from './athena-engine.ts';
 import type { GlueCatalog } from './glue-catalog.ts';
 
 /** The step that reads the landed file. */
-export const LANDED_READING_STEP = 'silver';
+const LANDED_READING_STEP = 'silver';
 
 /** Whether Athena's reason is the text-line length limit. */
 export function isLineTooLong(reason: string): boolean {

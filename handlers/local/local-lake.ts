@@ -14,9 +14,9 @@ import type { CommitFaults } from './commit-log.ts';
 import { registerWriter } from './lake-lock.ts';
 import { DuckDbCatalog } from './duckdb-catalog.ts';
 
-export const DEFAULT_LAKE_DIR = '.lake';
+const DEFAULT_LAKE_DIR = '.lake';
 /** Landed bytes per gold statement of a local group (process-group.ts, maxGroupBytes). */
-export const LOCAL_MAX_GROUP_BYTES = 1024 ** 3;
+const LOCAL_MAX_GROUP_BYTES = 1024 ** 3;
 /** DuckDB's share; Node, buffers and Parquet writers take the rest of a ~1 GB process. */
 export const DEFAULT_MEMORY_LIMIT = '400MB';
 
@@ -58,7 +58,7 @@ export function resolveLakeDir(dir: string = DEFAULT_LAKE_DIR): string {
 }
 
 /** Appends the pipeline's JSON lines to the lake's log file. */
-export function lakeFileLog(layout: LakeLayout): PipelineLog {
+function lakeFileLog(layout: LakeLayout): PipelineLog {
   mkdirSync(path.dirname(layout.logFile), { recursive: true });
   return jsonLinesLog((line) => appendFileSync(layout.logFile, line));
 }

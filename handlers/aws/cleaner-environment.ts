@@ -33,10 +33,12 @@ export const CLEANER_DEFAULTS = {
    */
   parallelFiles: 10,
   /**
-   * 50 GB: under the cloud bench's latency model an invocation spends about 60–65 s on the files'
-   * own steps (in parallel) and 7–8 s per landed GB in the serialized gold turn (gold and its
-   * figures), so 50 GB end near 450 s: half of the 900 s function timeout, the other half a
-   * margin for a slower Athena (README "Performance").
+   * 50 GB: under the cloud bench's latency model an invocation spends about 75 s on the files'
+   * own steps (in parallel; a 10 GB silver alone scans 40 s and writes 20 s) and about 8.4 s per
+   * landed GB in the serialized gold turn (gold scans 0.82 GB and writes 0.19 GB, its figures scan
+   * 0.81 GB, per landed GB), so 50 GB end near 500 s (the bench: 2 invocations for 10 × 10 GB in
+   * about 16 virtual minutes): 55 % of the 900 s function timeout, the rest a margin for a slower
+   * Athena (README "Performance").
    */
   groupMaxBytes: 50_000_000_000,
 } as const;

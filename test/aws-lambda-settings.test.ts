@@ -3,7 +3,7 @@ import test from 'ava';
 import { DEFAULT_LAMBDA_ZIP_MAX_TOTAL_BYTES, DEFAULT_LANDING_MAX_BYTES, readLambdaSettings } from '../handlers/aws/lambda-settings.ts';
 import { objectCreatedEventBridge, readSqsBody } from '../handlers/aws/sqs-landings.ts';
 import { DEFAULT_ZIP_LIMITS } from '../handlers/core/zip-limits.ts';
-import { cleanerEnvironment } from '../components/cleaner.ts';
+import { cleanerEnvironment } from '../components/cleaner-environment.ts';
 import { readStackConfig } from '../components/stack-config.ts';
 
 const ENV = {

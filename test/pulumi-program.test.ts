@@ -2,7 +2,7 @@
 // of each component, the IAM statements, bucket security, the Lambda and the event wiring.
 import { readdirSync, readFileSync } from 'node:fs';
 import test from 'ava';
-import { LANDINGS_REFUSED_METRIC } from '../components/cleaner.ts';
+import { LANDINGS_REFUSED_METRIC } from '../components/cleaner-alarms.ts';
 import { readStackConfig } from '../components/stack-config.ts';
 import { CLEANER_ENV } from '../handlers/aws/cleaner-environment.ts';
 import { COLUMN_DESCRIPTIONS, TABLE_COLUMNS } from '../handlers/core/tables.ts';

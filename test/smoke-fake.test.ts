@@ -34,7 +34,7 @@ function smokeOptions(cloud: CleanerOnFake, skewMs = 0): SmokeOptions & { lines:
 }
 
 test('a working deployment: every crafted file is landed, processed by the real handler on the fake Athena, and every smoke check passes', async (t) => {
-  // MAX_RECEIVE_COUNT of the stack's landing queue (components/cleaner.ts).
+  // MAX_RECEIVE_COUNT of the stack's landing queue (components/cleaner-queue.ts).
   const cloud = cleanerOnFake({ maxReceiveCount: 5 });
   t.teardown(() => cloud.aws.close());
   const options = smokeOptions(cloud);

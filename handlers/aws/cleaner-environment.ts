@@ -1,5 +1,5 @@
 // The cleaner Lambda's environment variable names, defined once: the stack
-// (components/cleaner.ts) sets them and the Lambda (lambda-settings.ts) reads them back.
+// (components/cleaner-environment.ts) sets them and the Lambda (lambda-settings.ts) reads them back.
 // Pure data, so the Pulumi program can import it without loading any handler runtime.
 export const CLEANER_ENV = {
   bronzeBucket: 'BRONZE_BUCKET',
@@ -21,7 +21,7 @@ export const CLEANER_ENV = {
 } as const;
 
 /**
- * Defaults of the group settings, shared by the stack (components/cleaner.ts) and the Lambda
+ * Defaults of the group settings, shared by the stack (components/cleaner-environment.ts) and the Lambda
  * (lambda-settings.ts); README "Performance" gives the bench runs they are chosen from.
  */
 export const CLEANER_DEFAULTS = {

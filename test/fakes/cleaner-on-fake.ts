@@ -27,7 +27,7 @@ export const STACK = {
   queue: 'pf-landings.fifo',
 } as const;
 
-/** The cleaner's environment as the stack sets it (components/cleaner.ts). */
+/** The cleaner's environment as the stack sets it (components/cleaner-environment.ts). */
 export const STACK_ENV: Record<string, string> = {
   [CLEANER_ENV.bronzeBucket]: STACK.buckets.bronze,
   [CLEANER_ENV.silverBucket]: STACK.buckets.silver,
@@ -61,7 +61,7 @@ export interface CleanerOptions {
   /**
    * How long a reported message stays invisible before SQS returns it (the clock jumps by it
    * between a failed delivery and the next). Default 6 × the 900 s function timeout, the stack's
-   * rule (components/cleaner.ts, visibilityTimeoutSeconds: Lambda's "at least six times").
+   * rule (components/cleaner-queue.ts, visibilityTimeoutSeconds: Lambda's "at least six times").
    */
   visibilityTimeoutMs?: number;
 }

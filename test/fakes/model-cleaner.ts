@@ -126,7 +126,7 @@ export function modelCleaner(options: ModelCleanerOptions = {}): ModelCleaner {
         queue().expireVisibility();
         if (failed.size > 0) {
           // SQS returns a reported message once its visibility timeout has passed (6 × the
-          // function timeout, components/cleaner.ts); queries left running end meanwhile.
+          // function timeout, components/cleaner-queue.ts); queries left running end meanwhile.
           await clock.sleep(6 * timeoutMs);
           continue;
         }

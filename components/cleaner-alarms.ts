@@ -1,0 +1,78 @@
+// The cleaner's alarm topic, its optional e-mail subscription and its four alarms. They are
+// children of the Cleaner component with the names they always had (`${name}-...`), so moving
+// their code here leaves every URN as it was.
+import * as aws from '@pulumi/aws';
+import * as pulumi from '@pulumi/pulumi';
+import { METRICS_NAMESPACE, SERVICE_NAME } from './cleaner-environment.ts';
+
+/** The count of landings the cleaner refused (too large, unreadable name, ...), in METRICS_NAMESPACE. */
+export const LANDINGS_REFUSED_METRIC = 'LandingsRefused';
+/** Powertools Metrics adds the service name as the `service` dimension of every metric. */
+export const METRICS_SERVICE_DIMENSION = 'service';
+
+/** The part every cleaner alarm shares: fire on a single occurrence in five minutes, tell the topic. */
+export function alertOnAnyOccurrence(topicArn: pulumi.Input<string>) {
+  return {
+    period: 300,
+    evaluationPeriods: 1,
+    threshold: 0,
+    comparisonOperator: 'GreaterThanThreshold',
+    treatMissingData: 'notBreaching',
+    alarmActions: [topicArn],
+    okActions: [topicArn],
+  };
+}
+
+export interface CleanerAlarmsArgs {
+  /** The Cleaner component's name: the prefix of every child's name. */
+  name: string;
+  namePrefix: string;
+  alarmEmail?: string;
+  deadLetterQueue: aws.sqs.Queue;
+  function: aws.lambda.Function;
+}
+
+/** Creates the topic and the alarms as children of `parent` (the Cleaner); returns the topic. */
+export function createCleanerAlarms(parent: pulumi.Resource, args: CleanerAlarmsArgs): aws.sns.Topic {
+  const childOpts = { parent };
+  const { name, namePrefix } = args;
+  const topic = new aws.sns.Topic(`${name}-alarms`, { name: `${namePrefix}-alarms` }, childOpts);
+  if (args.alarmEmail) {
+    new aws.sns.TopicSubscription(`${name}-alarms-email`, { topic: topic.arn, protocol: 'email', endpoint: args.alarmEmail }, childOpts);
+  }
+  const alarm = (suffix: string, inputs: Omit<aws.cloudwatch.MetricAlarmArgs, 'comparisonOperator' | 'evaluationPeriods'>) =>
+    new aws.cloudwatch.MetricAlarm(`${name}-${suffix}-alarm`, { ...inputs, ...alertOnAnyOccurrence(topic.arn) }, childOpts);
+  alarm('dead-letter', {
+    name: `${namePrefix}-landings-dead-letters`,
+    alarmDescription: 'A landing failed every retry and waits in the dead-letter queue',
+    namespace: 'AWS/SQS',
+    metricName: 'ApproximateNumberOfMessagesVisible',
+    dimensions: { QueueName: args.deadLetterQueue.name },
+    statistic: 'Maximum',
+  });
+  alarm('errors', {
+    name: `${namePrefix}-cleaner-errors`,
+    alarmDescription: 'The cleaner Lambda failed an invocation',
+    namespace: 'AWS/Lambda',
+    metricName: 'Errors',
+    dimensions: { FunctionName: args.function.name },
+    statistic: 'Sum',
+  });
+  alarm('throttles', {
+    name: `${namePrefix}-cleaner-throttles`,
+    alarmDescription: 'The cleaner Lambda was throttled (account concurrency exhausted): landings wait',
+    namespace: 'AWS/Lambda',
+    metricName: 'Throttles',
+    dimensions: { FunctionName: args.function.name },
+    statistic: 'Sum',
+  });
+  alarm('landings-refused', {
+    name: `${namePrefix}-landings-refused`,
+    alarmDescription: 'The cleaner refused a landing (the reason is in its log)',
+    namespace: METRICS_NAMESPACE,
+    metricName: LANDINGS_REFUSED_METRIC,
+    dimensions: { [METRICS_SERVICE_DIMENSION]: SERVICE_NAME },
+    statistic: 'Sum',
+  });
+  return topic;
+}

@@ -3,10 +3,11 @@
 // their code here leaves every URN as it was.
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { LANDINGS_REFUSED_METRIC } from '../handlers/aws/cleaner-environment.ts';
 import { METRICS_NAMESPACE, SERVICE_NAME } from './cleaner-environment.ts';
 
 /** The count of landings the cleaner refused (too large, unreadable name, ...), in METRICS_NAMESPACE. */
-export const LANDINGS_REFUSED_METRIC = 'LandingsRefused';
+export { LANDINGS_REFUSED_METRIC };
 /** Powertools Metrics adds the service name as the `service` dimension of every metric. */
 export const METRICS_SERVICE_DIMENSION = 'service';
 

@@ -44,3 +44,6 @@ export const CLEANER_DEFAULTS = {
 } as const;
 
 export type CleanerEnvKey = keyof typeof CLEANER_ENV;
+
+/** The metric the cleaner counts refused landings under; the stack's alarm watches it. */
+export const LANDINGS_REFUSED_METRIC = 'LandingsRefused';

@@ -3,6 +3,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { LandingResult } from '../core/handle-landings.ts';
 import type { LogFields, PipelineLog } from '../core/pipeline-log.ts';
+import { LANDINGS_REFUSED_METRIC } from './cleaner-environment.ts';
 
 /** The core's log port on a Powertools Logger: one structured JSON line per call. */
 export function powertoolsLog(logger: Logger): PipelineLog {
@@ -14,7 +15,7 @@ export function powertoolsLog(logger: Logger): PipelineLog {
 }
 
 /** The metric of landings (and zip entries) refused once and never retried. */
-export const LANDINGS_REFUSED = 'LandingsRefused';
+export const LANDINGS_REFUSED = LANDINGS_REFUSED_METRIC;
 
 /** Counts what one landing did; stored metrics are published once, at the end of the invocation. */
 export function countLandingResult(metrics: Metrics, result: LandingResult): void {

@@ -84,10 +84,14 @@ function rejectRows(figures: BatchFigures[]): Record<string, unknown>[] {
 function sizeRows(datBytes: number, figures: BatchFigures[]): Record<string, unknown>[] {
   const sum = (pick: (f: BatchFigures) => number) => figures.reduce((total, f) => total + pick(f), 0);
   const row = (layer: string, bytes: number) => ({ layer, size: formatBytes(bytes), 'of .dat': `${((bytes / datBytes) * 100).toFixed(1)} %` });
+  const silver = sum((f) => f.bytesOut.silver);
+  const gold = sum((f) => f.bytesOut.gold);
+  const rejects = sum((f) => f.bytesOut.rejects);
   return [
     row('bronze .dat', datBytes),
-    row('silver Parquet (every line + raw text)', sum((f) => f.bytesOut.silver)),
-    row('gold Parquet (clean, deduplicated)', sum((f) => f.bytesOut.gold)),
-    row('rejects Parquet', sum((f) => f.bytesOut.rejects)),
+    row('silver Parquet (every line, raw text of rejects)', silver),
+    row('gold Parquet (clean, deduplicated)', gold),
+    row('rejects Parquet', rejects),
+    row('the lake: silver + gold + rejects', silver + gold + rejects),
   ];
 }

@@ -72,6 +72,7 @@ const cleaner = new Cleaner('cleaner', {
   zipMaxTotalBytes: settings.zipMaxTotalBytes,
   zipMaxRatio: settings.zipMaxRatio,
   landingMaxBytes: settings.landingMaxBytes,
+  dedupeHorizonDays: settings.dedupeHorizonDays,
   ...(settings.alarmEmail ? { alarmEmail: settings.alarmEmail } : {}),
   // Relative to the project folder, where `pulumi up` runs: the same inputs on every machine.
   // The Dockerfile builds the bundle itself (multi-stage), so `pulumi up` needs no prior build.

@@ -22,6 +22,8 @@ export interface CleanerEnvironmentArgs {
   parallelFiles?: number;
   /** Landed bytes one invocation takes (default CLEANER_DEFAULTS.groupMaxBytes). */
   groupMaxBytes?: number;
+  /** The dedupe horizon in days (default 0 = off: first write wins reads the whole gold). */
+  dedupeHorizonDays?: number;
 }
 
 /** The environment variables the cleaner's entry reads, under the names of CLEANER_ENV. */
@@ -39,6 +41,7 @@ export function cleanerEnvironment(args: CleanerEnvironmentArgs): Record<string,
     [CLEANER_ENV.landingMaxBytes]: String(args.landingMaxBytes),
     [CLEANER_ENV.parallelFiles]: String(args.parallelFiles ?? CLEANER_DEFAULTS.parallelFiles),
     [CLEANER_ENV.groupMaxBytes]: String(args.groupMaxBytes ?? CLEANER_DEFAULTS.groupMaxBytes),
+    [CLEANER_ENV.dedupeHorizonDays]: String(args.dedupeHorizonDays ?? 0),
     // Powertools' own variables.
     POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
     POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,

@@ -67,6 +67,8 @@ export interface CleanerArgs {
   zipMaxTotalBytes: number;
   zipMaxRatio: number;
   landingMaxBytes: number;
+  /** The dedupe horizon in days (procureflow:dedupeHorizonDays); 0 or none = off. */
+  dedupeHorizonDays?: number;
   alarmEmail?: string;
   /** Build context of the image (the repository root) and its Dockerfile. */
   dockerContext: string;
@@ -191,6 +193,7 @@ export class Cleaner extends pulumi.ComponentResource {
                 zipMaxTotalBytes: args.zipMaxTotalBytes,
                 zipMaxRatio: args.zipMaxRatio,
                 landingMaxBytes: args.landingMaxBytes,
+                dedupeHorizonDays: args.dedupeHorizonDays ?? 0,
               }),
             ),
         },

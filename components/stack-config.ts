@@ -42,6 +42,11 @@ export interface StackConfig {
   zipMaxRatio: number;
   /** Days after which a bronze object moves to S3 Standard-IA. */
   bronzeInfrequentAccessDays: number;
+  /**
+   * The dedupe horizon in days: first write wins looks up ids only in gold dated from the group's
+   * earliest transaction date minus this many days (README "Cost against a growing gold"). 0 = off.
+   */
+  dedupeHorizonDays: number;
   /** E-mail subscribed to the alarm topic; none when unset. */
   alarmEmail: string | undefined;
 }
@@ -184,6 +189,8 @@ export function readStackConfig(get: ConfigGetter, project: string, stack: strin
     zipMaxTotalBytes: integer(get, 'zipMaxTotalBytes', DEFAULT_ZIP_MAX_TOTAL_BYTES, 1, Number.MAX_SAFE_INTEGER),
     zipMaxRatio: integer(get, 'zipMaxRatio', DEFAULT_ZIP_MAX_RATIO, 1, 100_000),
     bronzeInfrequentAccessDays: integer(get, 'bronzeInfrequentAccessDays', MIN_INFREQUENT_ACCESS_DAYS, MIN_INFREQUENT_ACCESS_DAYS, 36_500),
+    // Off by default: the contract's first write wins over all of gold.
+    dedupeHorizonDays: integer(get, 'dedupeHorizonDays', 0, 0, 36_500),
     alarmEmail,
   };
   checkLimitRelations(config);

@@ -27,6 +27,7 @@ test('settings: defaults for prefix, SQL folder, zip limits and work folder', (t
     workDir: '/tmp',
     parallelFiles: 10,
     groupMaxBytes: 50_000_000_000,
+    dedupeHorizonDays: 0,
   });
   t.is(DEFAULT_LANDING_MAX_BYTES, 5 * 1024 ** 3);
   t.is(DEFAULT_LAMBDA_ZIP_MAX_TOTAL_BYTES, 8 * 1024 ** 3);
@@ -37,6 +38,13 @@ test('settings: PARALLEL_FILES and GROUP_MAX_BYTES are read and checked', (t) =>
   t.throws(() => readLambdaSettings({ ...ENV, PARALLEL_FILES: '2.5' }), { message: /PARALLEL_FILES must be a whole number/ });
   t.throws(() => readLambdaSettings({ ...ENV, PARALLEL_FILES: '0' }), { message: /PARALLEL_FILES must be a positive number/ });
   t.throws(() => readLambdaSettings({ ...ENV, GROUP_MAX_BYTES: '-1' }), { message: /GROUP_MAX_BYTES must be a positive number/ });
+});
+
+test('settings: DEDUPE_HORIZON_DAYS is read and checked (0 = off)', (t) => {
+  t.is(readLambdaSettings({ ...ENV, DEDUPE_HORIZON_DAYS: '45' }).dedupeHorizonDays, 45);
+  t.is(readLambdaSettings({ ...ENV, DEDUPE_HORIZON_DAYS: '0' }).dedupeHorizonDays, 0);
+  t.throws(() => readLambdaSettings({ ...ENV, DEDUPE_HORIZON_DAYS: '-3' }), { message: /DEDUPE_HORIZON_DAYS must be a whole number of at least 0/ });
+  t.throws(() => readLambdaSettings({ ...ENV, DEDUPE_HORIZON_DAYS: '1.5' }), { message: /DEDUPE_HORIZON_DAYS must be a whole number of at least 0/ });
 });
 
 test('settings: LANDING_MAX_BYTES is read and checked', (t) => {
@@ -75,6 +83,7 @@ test('settings round trip: the Lambda reads back exactly the stack config values
         athenaBytesScannedCutoff: String(12 * 1024 ** 3),
         zipMaxTotalBytes: '123456789',
         zipMaxRatio: '77',
+        dedupeHorizonDays: '45',
       })[key],
     'procureflow',
     'rt',
@@ -89,6 +98,7 @@ test('settings round trip: the Lambda reads back exactly the stack config values
     landingMaxBytes: config.landingMaxBytes,
     parallelFiles: 6,
     groupMaxBytes: 9_000_000_000,
+    dedupeHorizonDays: config.dedupeHorizonDays,
   });
   t.deepEqual(readLambdaSettings(env), {
     buckets: { bronze: names.bronzeBucket, silver: names.silverBucket, gold: names.goldBucket },
@@ -101,6 +111,7 @@ test('settings round trip: the Lambda reads back exactly the stack config values
     workDir: '/tmp',
     parallelFiles: 6,
     groupMaxBytes: 9_000_000_000,
+    dedupeHorizonDays: 45,
   });
 });
 

@@ -112,3 +112,21 @@ test('the generate bar ends at 100 % on a terminal', async (t) => {
   t.true(percentages.length > 0, stdout);
   t.is(percentages.at(-1), 100);
 });
+
+test('--dedupe-horizon-days N loads again an id whose gold row is dated more than N days earlier; 0 is refused', async (t) => {
+  const dir = await scratch(t);
+  const lake = path.join(dir, 'lake');
+  await writeFile(path.join(dir, 'early.dat'), datFile([line('TXN-OLD', { transaction_ts: '2026-01-20 08:00:00' }), line('TXN-RECENT', { transaction_ts: '2026-02-19 08:00:00' })]));
+  await writeFile(path.join(dir, 'later.dat'), datFile([line('TXN-OLD'), line('TXN-RECENT')]));
+  const refused = await procureflow(['ingest', path.join(dir, 'early.dat'), '--lake', lake, '--dedupe-horizon-days', '0']);
+  t.is(refused.code, 1);
+  t.regex(refused.stderr, /option '--dedupe-horizon-days <n>' argument '0' is invalid\. Expected at least 1\./);
+  const early = await procureflow(['ingest', path.join(dir, 'early.dat'), '--lake', lake]);
+  t.is(early.code, 0, early.stderr);
+  const later = await procureflow(['ingest', path.join(dir, 'later.dat'), '--lake', lake, '--dedupe-horizon-days', '30']);
+  t.is(later.code, 0, later.stderr);
+  t.is(
+    await queryCsv('SELECT transaction_id, source_file FROM cleaned_transactions ORDER BY transaction_id, source_file', lake),
+    `transaction_id,source_file\nTXN-OLD,bronze/${path.basename(dir)}/early.dat\nTXN-OLD,bronze/${path.basename(dir)}/later.dat\nTXN-RECENT,bronze/${path.basename(dir)}/early.dat\n`,
+  );
+});

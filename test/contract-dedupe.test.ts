@@ -1,6 +1,8 @@
 // Deduplication by transaction_id: the in-batch tie-breaks, independence from line order,
 // first write wins across batches, and the balance of every batch read from the tables.
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
+import { earliestOf, horizonStart } from '../handlers/core/dedupe-horizon.ts';
+import { renderValue } from '../handlers/core/sql-template.ts';
 import { assertBalance, byId, datFile, type Field, type GoldRow, goldRow, goldRows, ingest, line, openTestLake, rejectRows, tableRows } from './helpers/local-lake.ts';
 
 test('in a batch the greatest transaction_ts wins (compared as time, not as text)', async (t) => {
@@ -236,4 +238,62 @@ test('the same content under a new key is a new batch: every valid line is a dup
   ]);
   await assertBalance(t, lake, first, 4);
   await assertBalance(t, lake, copy, 4);
+});
+
+// The dedupe horizon (docs/data-contract.md, off by default): with N days, an id already in gold
+// counts as a duplicate only when its gold row is dated at most N days before the group's earliest
+// valid transaction date; an older one is loaded again, and the balance still holds.
+async function reloadAcrossHorizon(t: ExecutionContext, dedupeHorizonDays: number | undefined) {
+  const lake = await openTestLake(t, dedupeHorizonDays === undefined ? {} : { dedupeHorizonDays });
+  const first = await ingest(
+    t,
+    lake,
+    'early.dat',
+    datFile([
+      // 40 and 10 days before 2026-03-01, the earliest date of the second file.
+      line('TXN-OLD', { transaction_ts: '2026-01-20 08:00:00' }),
+      line('TXN-RECENT', { transaction_ts: '2026-02-19 08:00:00' }),
+    ]),
+  );
+  const second = await ingest(
+    t,
+    lake,
+    'later.dat',
+    datFile([line('TXN-OLD', { customer_id: 'C-again' }), line('TXN-RECENT', { customer_id: 'C-again' }), line('TXN-NEW')]),
+  );
+  const gold = await lake.lake.session.rows('SELECT transaction_id, customer_id, source_file FROM procureflow_db.cleaned_transactions ORDER BY transaction_id, source_file');
+  await assertBalance(t, lake, first, 2);
+  await assertBalance(t, lake, second, 3);
+  return { first, second, gold };
+}
+
+test('dedupe horizon of 30 days: an id in gold from 40 days earlier is loaded again, one from 10 days earlier is a duplicate', async (t) => {
+  const { second, gold } = await reloadAcrossHorizon(t, 30);
+  t.like(second, { lines: 3, loaded: 2, duplicates: 1, duplicatesInBatch: 0, duplicatesInGold: 1, rejected: 0 });
+  t.deepEqual(gold, [
+    { transaction_id: 'TXN-NEW', customer_id: 'CUST-0001', source_file: 'bronze/later.dat' },
+    { transaction_id: 'TXN-OLD', customer_id: 'CUST-0001', source_file: 'bronze/early.dat' },
+    { transaction_id: 'TXN-OLD', customer_id: 'C-again', source_file: 'bronze/later.dat' },
+    { transaction_id: 'TXN-RECENT', customer_id: 'CUST-0001', source_file: 'bronze/early.dat' },
+  ]);
+});
+
+test('no dedupe horizon (the default): ids in gold from 40 and from 10 days earlier are both duplicates', async (t) => {
+  const { second, gold } = await reloadAcrossHorizon(t, undefined);
+  t.like(second, { lines: 3, loaded: 1, duplicates: 2, duplicatesInBatch: 0, duplicatesInGold: 2, rejected: 0 });
+  t.deepEqual(gold, [
+    { transaction_id: 'TXN-NEW', customer_id: 'CUST-0001', source_file: 'bronze/later.dat' },
+    { transaction_id: 'TXN-OLD', customer_id: 'CUST-0001', source_file: 'bronze/early.dat' },
+    { transaction_id: 'TXN-RECENT', customer_id: 'CUST-0001', source_file: 'bronze/early.dat' },
+  ]);
+});
+
+test('the horizon starts N days before the earliest valid date; off, no valid line or a date before year 1 reads all of gold', (t) => {
+  const text = (value: ReturnType<typeof horizonStart>) => renderValue(value);
+  t.is(text(horizonStart('2026-03-01', 30)), "DATE '2026-01-30'");
+  t.is(text(horizonStart('2024-03-01', 1)), "DATE '2024-02-29'");
+  t.is(text(horizonStart('2026-03-01', undefined)), "DATE '0001-01-01'");
+  t.is(text(horizonStart(undefined, 30)), "DATE '0001-01-01'");
+  t.is(text(horizonStart('0001-01-10', 30)), "DATE '0001-01-01'");
+  t.is(earliestOf(['2026-03-02', undefined, '2026-02-28']), '2026-02-28');
 });

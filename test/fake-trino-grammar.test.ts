@@ -9,6 +9,7 @@ import path from 'node:path';
 import { ctasStatement } from '../handlers/aws/athena-engine.ts';
 import { figureQueries, groupFigureQueries } from '../handlers/core/batch-figures.ts';
 import { batchIdFor } from '../handlers/core/batch-identity.ts';
+import { horizonStart } from '../handlers/core/dedupe-horizon.ts';
 import { DEFAULT_SQL_DIR, loadPipelineSql } from '../handlers/core/pipeline-sql.ts';
 import { fillTemplate, identifier, literal, unionOf } from '../handlers/core/sql-template.ts';
 import { HEADER_LINE } from '../handlers/core/tables.ts';
@@ -37,14 +38,16 @@ async function statementsFor(key: string): Promise<Array<{ step: string; sql: st
   const silver = fillTemplate(sql.silver, { source_table: identifier(work.source), source_file: literal(`${ref.bucket}/${ref.key}`), header: literal(HEADER_LINE) }, 'silver.sql');
   const rejects = fillTemplate(sql.rejects, { silver_batch: identifier(work.silver) }, 'rejects.sql');
   const idRange = { min: "TXN-0001 O'Brien", max: 'TXN-9999' };
+  // A configured dedupe horizon's DATE literal (without one the text is the same, dated 0001-01-01).
+  const horizon = horizonStart('2026-03-01', 30);
   const group = unionOf([
     { table: work.silver, columns: { batch_id: literal(batchId), landing_ordinal: 1 } },
     { table: `${work.silver}_2`, columns: { batch_id: literal(`${batchId}_2`), landing_ordinal: 2 } },
   ]);
-  const gold = fillTemplate(sql.gold, { silver_group: group, gold_table: identifier(`${DB}.cleaned_transactions`), min_id: literal(idRange.min), max_id: literal(idRange.max) }, 'gold.sql');
+  const gold = fillTemplate(sql.gold, { silver_group: group, gold_table: identifier(`${DB}.cleaned_transactions`), min_id: literal(idRange.min), max_id: literal(idRange.max), horizon_start: horizon }, 'gold.sql');
   const figures = {
     ...figureQueries({ silverStage: work.silver, rejectsStage: work.rejects }),
-    ...groupFigureQueries({ silverGroup: group, goldStage: work.gold, goldTable: `${DB}.cleaned_transactions`, idRange, manyBatches: true }),
+    ...groupFigureQueries({ silverGroup: group, goldStage: work.gold, goldTable: `${DB}.cleaned_transactions`, idRange, horizonStart: horizon, manyBatches: true }),
   };
   return [
     { step: 'silver', sql: ctasStatement(`${DB}.${work.silver}`, silver, location('pf-silver', 'raw_transactions')) },

@@ -343,6 +343,7 @@ test('the Lambda reads back, from the environment the stack gives it, exactly th
     // Not stack config: the component writes the defaults of the group settings.
     parallelFiles: 10,
     groupMaxBytes: 50_000_000_000,
+    dedupeHorizonDays: config.dedupeHorizonDays,
   });
 });
 
@@ -375,6 +376,8 @@ test('the Lambda runs the image with bounded memory, no reserved concurrency and
     [CLEANER_ENV.landingMaxBytes]: String(4 * 1024 ** 3),
     [CLEANER_ENV.parallelFiles]: '10',
     [CLEANER_ENV.groupMaxBytes]: '50000000000',
+    // Off by default (procureflow:dedupeHorizonDays).
+    [CLEANER_ENV.dedupeHorizonDays]: '0',
     POWERTOOLS_SERVICE_NAME: 'procureflow-cleaner',
     POWERTOOLS_METRICS_NAMESPACE: 'ProcureFlow',
     POWERTOOLS_LOG_LEVEL: 'INFO',

@@ -34,6 +34,7 @@ test('readStackConfig derives names from the stack and applies every default', (
     zipMaxTotalBytes: 16 * 1024 ** 3,
     zipMaxRatio: 200,
     bronzeInfrequentAccessDays: 30,
+    dedupeHorizonDays: 0,
     alarmEmail: undefined,
   });
 });
@@ -66,6 +67,7 @@ test('readStackConfig refuses invalid values with a message naming the key', (t)
   t.throws(read({ namePrefix: 'a'.repeat(36) }), { message: /procureflow:namePrefix/ });
   t.notThrows(read({ namePrefix: 'a'.repeat(35) }));
   t.throws(read({ bronzeInfrequentAccessDays: '29' }), { message: /procureflow:bronzeInfrequentAccessDays must be an integer from 30/ });
+  t.throws(read({ dedupeHorizonDays: '-1' }), { message: /procureflow:dedupeHorizonDays must be an integer from 0 to 36500/ });
   t.throws(read({ databaseName: 'procureflow-db' }), { message: /procureflow:databaseName 'procureflow-db'/ });
   t.throws(read({ bronzePrefix: '/landing' }), { message: /procureflow:bronzePrefix '\/landing'/ });
   t.throws(read({ alarmEmail: 'ops' }), { message: /procureflow:alarmEmail 'ops'/ });
@@ -283,6 +285,7 @@ test('cleanerEnvironment sets every variable under its CLEANER_ENV name', (t) =>
       landingMaxBytes: 500,
       parallelFiles: 3,
       groupMaxBytes: 7000,
+      dedupeHorizonDays: 45,
     }),
     {
       BRONZE_BUCKET: 'b',
@@ -297,6 +300,7 @@ test('cleanerEnvironment sets every variable under its CLEANER_ENV name', (t) =>
       LANDING_MAX_BYTES: '500',
       PARALLEL_FILES: '3',
       GROUP_MAX_BYTES: '7000',
+      DEDUPE_HORIZON_DAYS: '45',
       POWERTOOLS_SERVICE_NAME: 'procureflow-cleaner',
       POWERTOOLS_METRICS_NAMESPACE: 'ProcureFlow',
       POWERTOOLS_LOG_LEVEL: 'INFO',

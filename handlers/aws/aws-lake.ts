@@ -95,6 +95,8 @@ export async function openAwsLake(settings: LambdaSettings, clients: AwsClients,
         processUnpackedMembers: false,
         // Files at once: the setting (CLEANER_DEFAULTS explains the default against the DML quota).
         parallelFiles: settings.parallelFiles,
+        // The stack's dedupe horizon (procureflow:dedupeHorizonDays); 0 = off.
+        ...(settings.dedupeHorizonDays > 0 ? { dedupeHorizonDays: settings.dedupeHorizonDays } : {}),
         // FIFO: nothing landed after a failed file may commit before it.
         afterFailure: 'stop',
       };
@@ -127,5 +129,7 @@ export function operatorSettings(target: StackTarget, sqlDir = DEFAULT_SQL_DIR):
     workDir: tmpdir(),
     parallelFiles: CLEANER_DEFAULTS.parallelFiles,
     groupMaxBytes: CLEANER_DEFAULTS.groupMaxBytes,
+    // The stack's horizon is not in its outputs: an operator's reprocess reads the whole gold.
+    dedupeHorizonDays: 0,
   };
 }

@@ -18,6 +18,8 @@ export const CLEANER_ENV = {
   parallelFiles: 'PARALLEL_FILES',
   /** The most landed bytes one invocation takes from its FIFO batch; the rest is reported, in order. */
   groupMaxBytes: 'GROUP_MAX_BYTES',
+  /** The dedupe horizon in days (handlers/core/dedupe-horizon.ts); 0 = off, the whole gold is read. */
+  dedupeHorizonDays: 'DEDUPE_HORIZON_DAYS',
 } as const;
 
 /**

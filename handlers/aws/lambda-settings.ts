@@ -30,6 +30,8 @@ export interface LambdaSettings {
   parallelFiles: number;
   /** The most landed bytes one invocation takes (at least its first file); the rest is reported. */
   groupMaxBytes: number;
+  /** The dedupe horizon in days (process-group.ts dedupeHorizonDays); 0 = off. */
+  dedupeHorizonDays: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -52,6 +54,13 @@ function positiveInteger(env: Env, name: string, fallback: number): number {
   const value = positiveNumber(env, name, fallback);
   if (!Number.isInteger(value)) throw new Error(`environment variable ${name} must be a whole number, got ${JSON.stringify(env[name])}`);
   return value;
+}
+
+function nonNegativeInteger(env: Env, name: string, fallback: number): number {
+  const text = env[name]?.trim();
+  if (!text) return fallback;
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text))) throw new Error(`environment variable ${name} must be a whole number of at least 0, got ${JSON.stringify(text)}`);
+  return Number(text);
 }
 
 function bucketName(env: Env, name: string): string {
@@ -89,5 +98,6 @@ export function readLambdaSettings(env: Env = process.env): LambdaSettings {
     workDir: '/tmp',
     parallelFiles: positiveInteger(env, CLEANER_ENV.parallelFiles, CLEANER_DEFAULTS.parallelFiles),
     groupMaxBytes: positiveNumber(env, CLEANER_ENV.groupMaxBytes, CLEANER_DEFAULTS.groupMaxBytes),
+    dedupeHorizonDays: nonNegativeInteger(env, CLEANER_ENV.dedupeHorizonDays, 0),
   };
 }

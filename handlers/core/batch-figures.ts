@@ -39,7 +39,7 @@ export interface FigureSources {
  * The counts that need this file alone, in ONE query (Athena's fixed cost per query dominates small
  * files, and each query in flight counts against the DML quota): a UNION ALL of one aggregate row
  * over the silver stage (`part = 'silver'`: lines, in-batch duplicates, the range of the valid ids,
- * id-range.ts) and one row per reason over the rejects stage (`part = 'rejects'`). Each count still
+ * id-range.ts, and the earliest valid transaction date, dedupe-horizon.ts) and one row per reason over the rejects stage (`part = 'rejects'`). Each count still
  * comes from its own source, so that no figure is derived from the others and the balance can
  * fail: a rejects stage that lost a line, or a gold stage that lost or gained a row (counted by
  * groupFigureQueries), no longer adds up to the silver line count. Conditional aggregates are
@@ -53,19 +53,28 @@ export function figureQueries(sources: FigureSources) {
     file:
       `SELECT 'silver' AS part, CAST(NULL AS varchar) AS reason, count(*) AS n,` +
       ` count(${valid('1')}) - count(DISTINCT ${valid('transaction_id')}) AS duplicates,` +
-      ` min(${valid('transaction_id')}) AS min_id, max(${valid('transaction_id')}) AS max_id FROM ${silver}` +
-      ` UNION ALL SELECT 'rejects' AS part, reason, count(*) AS n, NULL AS duplicates, NULL AS min_id, NULL AS max_id FROM ${rejects} GROUP BY reason`,
+      ` min(${valid('transaction_id')}) AS min_id, max(${valid('transaction_id')}) AS max_id,` +
+      // As text (YYYY-MM-DD on both engines), so the answer reads the same from Athena and DuckDB.
+      ` CAST(min(${valid('CAST(transaction_ts AS DATE)')}) AS varchar) AS min_date FROM ${silver}` +
+      ` UNION ALL SELECT 'rejects' AS part, reason, count(*) AS n, NULL AS duplicates, NULL AS min_id, NULL AS max_id, NULL AS min_date FROM ${rejects} GROUP BY reason`,
   };
 }
 
 /** The answer of figureQueries' `file` query: the silver row's counts and the rejects per reason. */
-export function fileFiguresOf(rows: Record<string, unknown>[]): { lines: number; duplicatesInBatch: number; idRange: IdRange | undefined; rejectsByReason: Record<string, number> } {
+export function fileFiguresOf(rows: Record<string, unknown>[]): {
+  lines: number;
+  duplicatesInBatch: number;
+  idRange: IdRange | undefined;
+  earliestDate: string | undefined;
+  rejectsByReason: Record<string, number>;
+} {
   const silverRows = rows.filter((row) => row.part === 'silver');
   // One aggregate row without GROUP BY, always: anything else is a wrong answer, not zero.
   if (silverRows.length !== 1) throw new Error(`the file figures query gave ${silverRows.length} silver rows, expected 1`);
   const [silver] = silverRows as [Record<string, unknown>];
   const rejectsByReason = Object.fromEntries(rows.filter((row) => row.part === 'rejects').map((row) => [String(row.reason), Number(row.n)]));
-  return { lines: Number(silver.n ?? Number.NaN), duplicatesInBatch: Number(silver.duplicates ?? Number.NaN), idRange: idRangeOf(silver), rejectsByReason };
+  const earliestDate = silver.min_date === null || silver.min_date === undefined ? undefined : String(silver.min_date);
+  return { lines: Number(silver.n ?? Number.NaN), duplicatesInBatch: Number(silver.duplicates ?? Number.NaN), idRange: idRangeOf(silver), earliestDate, rejectsByReason };
 }
 
 /** What a group's figures are counted from (process-group.ts). */
@@ -77,6 +86,8 @@ export interface GroupFigureSources {
   /** The gold relation for the group's range (Catalog.goldTableFor). */
   goldTable: string;
   idRange: IdRange;
+  /** The first transaction_date of gold read (dedupe-horizon.ts horizonStart; no horizon: 0001-01-01). */
+  horizonStart: SqlValue;
   /** More than one batch: an id may then also have been written by an earlier file of the group. */
   manyBatches: boolean;
 }
@@ -84,7 +95,7 @@ export interface GroupFigureSources {
 /**
  * The counts that need the whole group, one query each, grouped by batch_id (a batch missing from
  * a result has 0). `duplicatesInGold` counts, on its own, each batch's distinct valid ids that an
- * earlier write holds: committed gold, or an earlier landed file of the group (first write wins).
+ * earlier write holds: committed gold (from the dedupe horizon on), or an earlier landed file of the group (first write wins).
  */
 export function groupFigureQueries(sources: GroupFigureSources) {
   const silver = renderValue(sources.silverGroup);
@@ -92,11 +103,12 @@ export function groupFigureQueries(sources: GroupFigureSources) {
   const goldTable = renderValue(identifier(sources.goldTable));
   const minId = renderValue(literal(sources.idRange.min));
   const maxId = renderValue(literal(sources.idRange.max));
+  const horizon = renderValue(sources.horizonStart);
   // The group's ids in committed gold, found from the group's side (few ids in the range) so that
   // no table of every gold id in the range is built; the same shape as the gold SQL's check.
   const inGold =
     `s.transaction_id IN (SELECT transaction_id FROM ${goldTable} WHERE transaction_id BETWEEN ${minId} AND ${maxId}` +
-    ` AND transaction_id IN (SELECT transaction_id FROM ${silver} AS r WHERE reject_reason IS NULL AND transaction_id BETWEEN ${minId} AND ${maxId}))`;
+    ` AND transaction_date >= ${horizon} AND transaction_id IN (SELECT transaction_id FROM ${silver} AS r WHERE reject_reason IS NULL AND transaction_id BETWEEN ${minId} AND ${maxId}))`;
   const earlier = sources.manyBatches
     ? ` LEFT JOIN (SELECT transaction_id, min(landing_ordinal) AS first_ordinal FROM ${silver} AS f0 WHERE reject_reason IS NULL GROUP BY transaction_id) AS f` +
       ' ON f.transaction_id = s.transaction_id AND f.first_ordinal < s.landing_ordinal'

@@ -18,6 +18,7 @@ import { performance } from 'node:perf_hooks';
 import pLimit from 'p-limit';
 import { batchIdFor } from './batch-identity.ts';
 import { type BatchFigures, balanceHolds, figureQueries, fileFiguresOf, figuresFromParameters, figuresToParameters, groupFigureQueries } from './batch-figures.ts';
+import { earliestOf, horizonStart } from './dedupe-horizon.ts';
 import { materializeFresh } from './fresh-output.ts';
 import { compareIds, EMPTY_ID_RANGE, type IdRange, idRangeOf } from './id-range.ts';
 import type { Landing } from './landing-event.ts';
@@ -46,6 +47,11 @@ export interface GroupPorts extends BatchPorts {
    * in the cloud it would bound a gold statement's time. None = no bound.
    */
   maxGroupBytes?: number;
+  /**
+   * The dedupe horizon in days (dedupe-horizon.ts): first write wins reads only gold dated from the
+   * group's earliest valid transaction date minus this many days. None or 0 = the whole gold.
+   */
+  dedupeHorizonDays?: number;
 }
 
 /** One landing's outcome: a batch result, or the error that stopped it. */
@@ -65,6 +71,8 @@ interface Identified {
 interface Prepared extends Identified {
   work: { source: string; silver: string; rejects: string };
   idRange: IdRange | undefined;
+  /** The earliest valid transaction date (YYYY-MM-DD), undefined when no line is valid. */
+  earliestDate: string | undefined;
   lines: number;
   duplicatesInBatch: number;
   rejectsByReason: Record<string, number>;
@@ -203,8 +211,8 @@ export async function processGroup(landings: Landing[], ports: GroupPorts): Prom
         store.sizeOfLocation(location('raw_transactions')),
         store.sizeOfLocation(location('rejected_transactions')),
       ]);
-      const { lines, duplicatesInBatch, idRange, rejectsByReason } = counts;
-      return { ...batch, work, idRange, lines, duplicatesInBatch, rejectsByReason, silverBytes, rejectBytes };
+      const { lines, duplicatesInBatch, idRange, earliestDate, rejectsByReason } = counts;
+      return { ...batch, work, idRange, earliestDate, lines, duplicatesInBatch, rejectsByReason, silverBytes, rejectBytes };
     });
   }
 
@@ -261,6 +269,8 @@ export async function processGroup(landings: Landing[], ports: GroupPorts): Prom
     const span = spanOf(batches.map((batch) => batch.idRange));
     const ceiling = await catalog.goldIdCeiling?.();
     const range = ceiling !== undefined && compareIds(ceiling, span.max) < 0 ? { min: span.min, max: ceiling } : span;
+    // The dedupe horizon, when configured, bounds the gold read by transaction date (dedupe-horizon.ts).
+    const horizon = horizonStart(earliestOf(batches.map((batch) => batch.earliestDate)), ports.dedupeHorizonDays);
     const silverGroup = unionOf(batches.map((batch, i) => ({ table: batch.work.silver, columns: { batch_id: literal(batch.batchId), landing_ordinal: i + 1 } })));
     // A group step fails every batch of the group, each named with the step.
     const groupStep = async <T>(name: BatchStep, run: () => Promise<T>): Promise<T> => {
@@ -276,7 +286,7 @@ export async function processGroup(landings: Landing[], ports: GroupPorts): Prom
         const table = await catalog.goldTableFor(range);
         const select = fillTemplate(
           sql.gold,
-          { silver_group: silverGroup, gold_table: identifier(table), min_id: literal(range.min), max_id: literal(range.max) },
+          { silver_group: silverGroup, gold_table: identifier(table), min_id: literal(range.min), max_id: literal(range.max), horizon_start: horizon },
           'gold.sql',
         );
         await materializeFresh({
@@ -293,7 +303,7 @@ export async function processGroup(landings: Landing[], ports: GroupPorts): Prom
       });
 
       const figures = await groupStep('figures', async () => {
-        const queries = groupFigureQueries({ silverGroup, goldStage: goldWork, goldTable, idRange: range, manyBatches: batches.length > 1 });
+        const queries = groupFigureQueries({ silverGroup, goldStage: goldWork, goldTable, idRange: range, horizonStart: horizon, manyBatches: batches.length > 1 });
         const byBatch = (rows: Record<string, unknown>[]) => new Map(rows.map((row) => [String(row.batch_id), row]));
         const [loadedRows, duplicateRows, goldBytes] = await Promise.all([
           engine.query(queries.loaded, context(lead.batchId, 'figures')).then(byBatch),

@@ -4,7 +4,7 @@
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,127}(\.[a-z_][a-z0-9_]{0,127})?$/;
 const PLACEHOLDER = /\{\{\s*([a-z_][a-z0-9_]*)\s*\}\}/g;
 
-export type SqlValue = { kind: 'identifier'; text: string } | { kind: 'literal'; text: string } | { kind: 'relation'; text: string };
+export type SqlValue = { kind: 'identifier'; text: string } | { kind: 'literal'; text: string } | { kind: 'relation'; text: string } | { kind: 'date'; text: string };
 
 /** A table or column name, checked against `[a-z_][a-z0-9_]*` with one optional schema part. */
 export function identifier(name: string): SqlValue {
@@ -19,6 +19,12 @@ export function literal(value: string): SqlValue {
     throw new Error(`unsafe SQL literal (control character): ${JSON.stringify(value)}`);
   }
   return { kind: 'literal', text: value };
+}
+
+/** A DATE literal (`DATE 'YYYY-MM-DD'`, the same text on Trino and DuckDB); the text is checked. */
+export function dateLiteral(isoDate: string): SqlValue {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(isoDate)) throw new Error(`not a YYYY-MM-DD date: ${JSON.stringify(isoDate)}`);
+  return { kind: 'date', text: isoDate };
 }
 
 /**
@@ -44,6 +50,7 @@ export function unionOf(parts: Array<{ table: string; columns: Record<string, Sq
 /** Renders a value as SQL text. */
 export function renderValue(value: SqlValue): string {
   if (value.kind === 'literal') return `'${value.text.replaceAll("'", "''")}'`;
+  if (value.kind === 'date') return `DATE '${value.text}'`;
   return value.text;
 }
 

@@ -36,6 +36,8 @@ export interface LocalLakeOptions {
   write?: boolean;
   /** A lock not refreshed for this long was left by a dead process; tests shorten it. */
   lockStaleMs?: number;
+  /** The dedupe horizon in days (process-group.ts dedupeHorizonDays); none = the whole gold. The CLI's --dedupe-horizon-days. */
+  dedupeHorizonDays?: number;
   /** Test hooks that stop a commit half-way. */
   commitFaults?: CommitFaults;
 }
@@ -93,6 +95,7 @@ export async function openLocalLake(options: LocalLakeOptions): Promise<LocalLak
       // A local group's gold statement takes at most 1 GiB of landed files: measured, a group of
       // 400 MB peaked at 916 MB RSS against 690 MB for the same files one by one.
       maxGroupBytes: LOCAL_MAX_GROUP_BYTES,
+      ...(options.dedupeHorizonDays ? { dedupeHorizonDays: options.dedupeHorizonDays } : {}),
     };
     return {
       layout,

@@ -18,7 +18,11 @@
 -- check below read only that range.
 -- A batch's own gold is never in {{gold_table}}: it is visible only once committed, and a
 -- committed batch is skipped before gold runs.
--- Placeholders: {{silver_group}}, {{gold_table}}, {{min_id}} and {{max_id}}.
+-- With a dedupe horizon (handlers/core/dedupe-horizon.ts), only gold rows dated from
+-- {{horizon_start}} on are looked up: the group's earliest valid transaction date minus the
+-- configured days, so an id in gold from an older transaction is loaded again. Without one,
+-- {{horizon_start}} is DATE '0001-01-01' and every gold row in the id range is read.
+-- Placeholders: {{silver_group}}, {{gold_table}}, {{min_id}}, {{max_id}} and {{horizon_start}}.
 -- Shape, for speed on both engines: only the few ids that repeat inside the group are ranked
 -- (ranking every row sorts the whole group), and the anti-joins are plain equi-joins (a
 -- correlated NOT EXISTS with an extra predicate makes DuckDB group the whole batch first).
@@ -82,6 +86,7 @@ LEFT JOIN (
   SELECT DISTINCT transaction_id
   FROM {{gold_table}}
   WHERE transaction_id BETWEEN {{min_id}} AND {{max_id}}
+    AND transaction_date >= {{horizon_start}}
     AND transaction_id IN (
       SELECT transaction_id FROM {{silver_group}}
       WHERE reject_reason IS NULL AND transaction_id BETWEEN {{min_id}} AND {{max_id}}

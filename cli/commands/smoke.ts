@@ -3,7 +3,7 @@
 // Athena in the pipeline workgroup. Exits non-zero on any mismatch.
 //
 // What each crafted line must become is written here by hand from the data contract
-// (/work/shared/DATA_CONTRACT.md revision 2, "Rejects" and "Gold"), never from the pipeline's own
+// (docs/data-contract.md, "Rejects" and "Gold"), never from the pipeline's own
 // figures: a line is labelled `valid`, `duplicate` or its reject reason when it is written.
 // Transaction ids carry the run id, so a rerun never meets the first-write-wins of an earlier run.
 import { randomBytes } from 'node:crypto';

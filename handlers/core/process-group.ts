@@ -369,8 +369,7 @@ export async function processGroup(landings: Landing[], ports: GroupPorts): Prom
     const outcome = outcomes[first];
     const batch = identified[index] as Identified;
     if (outcome && 'result' in outcome) {
-      const figures = outcome.result.status === 'committed' ? outcome.result.figures : outcome.result.figures;
-      done(index, { status: 'already_committed', figures, batchId: batch.batchId, sourceFile: batch.sourceFile });
+      done(index, { status: 'already_committed', figures: outcome.result.figures, batchId: batch.batchId, sourceFile: batch.sourceFile });
     } else fail(index, outcome && 'error' in outcome ? outcome.error : new Error(`${batch.sourceFile}: not processed`));
   }
   return outcomes.map((outcome, index) => outcome ?? { landing: landings[index] as Landing, sourceFile: sourceFileOf(landings[index] as Landing), error: new Error('not processed') });

@@ -45,7 +45,5 @@ export const CLEANER_DEFAULTS = {
   groupMaxBytes: 50_000_000_000,
 } as const;
 
-export type CleanerEnvKey = keyof typeof CLEANER_ENV;
-
 /** The metric the cleaner counts refused landings under; the stack's alarm watches it. */
 export const LANDINGS_REFUSED_METRIC = 'LandingsRefused';

@@ -73,12 +73,8 @@ export async function openTarget(options: TargetOptions, write: boolean, command
     const source = options.stackOutputs;
     const outputs = source === undefined ? {} : (JSON.parse(source === '-' ? readFileSync(0, 'utf8') : await readFile(source, 'utf8')) as Record<string, unknown>);
     const target = stackTarget(outputs, options);
-    const { openAwsLake, operatorSettings } = await import('../../handlers/aws/aws-lake.ts');
-    const { S3Client } = await import('@aws-sdk/client-s3');
-    const { GlueClient } = await import('@aws-sdk/client-glue');
-    const { AthenaClient } = await import('@aws-sdk/client-athena');
-    const config = options.region ? { region: options.region } : {};
-    const clients = { s3: new S3Client(config), glue: new GlueClient(config), athena: new AthenaClient({ ...config, maxAttempts: 1 }) };
+    const { awsClients, openAwsLake, operatorSettings } = await import('../../handlers/aws/aws-lake.ts');
+    const clients = awsClients({}, options.region ? { region: options.region } : {});
     const lake = await openAwsLake(operatorSettings(target), clients, silentLog);
     // An operator's run has no Lambda deadline: an hour bounds the Athena waits of a reprocess.
     const ports = lake.ports({ remainingTimeMillis: () => 3_600_000 });

@@ -249,11 +249,8 @@ export function registerSmokeCommand(program: Command): void {
         ...(options.database !== undefined ? { database: options.database } : {}),
         ...(options.workgroup !== undefined ? { workGroup: options.workgroup } : {}),
       });
-      const { S3Client } = await import('@aws-sdk/client-s3');
-      const { GlueClient } = await import('@aws-sdk/client-glue');
-      const { AthenaClient } = await import('@aws-sdk/client-athena');
-      const config = options.region ? { region: options.region } : {};
-      const clients = { s3: new S3Client(config), glue: new GlueClient(config), athena: new AthenaClient({ ...config, maxAttempts: 1 }) };
+      const { awsClients } = await import('../../handlers/aws/aws-lake.ts');
+      const clients = awsClients({}, options.region ? { region: options.region } : {});
       const timeout = Number(options.timeout);
       if (!Number.isFinite(timeout) || timeout <= 0) throw new Error(`--timeout must be a positive number of seconds, got ${options.timeout}`);
       const ok = await runSmoke(target, clients, {

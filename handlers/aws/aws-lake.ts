@@ -36,12 +36,15 @@ export interface AwsClients {
   athena: AthenaClient;
 }
 
-/** The SDK clients, each with exactly one retry layer (see the header). */
-export function awsClients(given: Partial<AwsClients> = {}): AwsClients {
+/**
+ * The SDK clients, each with exactly one retry layer (see the header); `config.region` is the
+ * operator CLI's `--region` (the Lambda takes the region from its environment).
+ */
+export function awsClients(given: Partial<AwsClients> = {}, config: { region?: string } = {}): AwsClients {
   return {
-    s3: given.s3 ?? new S3Client({}),
-    glue: given.glue ?? new GlueClient({}),
-    athena: given.athena ?? new AthenaClient({ maxAttempts: 1 }),
+    s3: given.s3 ?? new S3Client(config),
+    glue: given.glue ?? new GlueClient(config),
+    athena: given.athena ?? new AthenaClient({ ...config, maxAttempts: 1 }),
   };
 }
 

@@ -9,10 +9,10 @@ import { METRICS_NAMESPACE, SERVICE_NAME } from './cleaner-environment.ts';
 /** The count of landings the cleaner refused (too large, unreadable name, ...), in METRICS_NAMESPACE. */
 export { LANDINGS_REFUSED_METRIC };
 /** Powertools Metrics adds the service name as the `service` dimension of every metric. */
-export const METRICS_SERVICE_DIMENSION = 'service';
+const METRICS_SERVICE_DIMENSION = 'service';
 
 /** The part every cleaner alarm shares: fire on a single occurrence in five minutes, tell the topic. */
-export function alertOnAnyOccurrence(topicArn: pulumi.Input<string>) {
+function alertOnAnyOccurrence(topicArn: pulumi.Input<string>) {
   return {
     period: 300,
     evaluationPeriods: 1,
@@ -51,22 +51,21 @@ export function createCleanerAlarms(parent: pulumi.Resource, args: CleanerAlarms
     dimensions: { QueueName: args.deadLetterQueue.name },
     statistic: 'Maximum',
   });
-  alarm('errors', {
-    name: `${namePrefix}-cleaner-errors`,
-    alarmDescription: 'The cleaner Lambda failed an invocation',
-    namespace: 'AWS/Lambda',
-    metricName: 'Errors',
-    dimensions: { FunctionName: args.function.name },
-    statistic: 'Sum',
-  });
-  alarm('throttles', {
-    name: `${namePrefix}-cleaner-throttles`,
-    alarmDescription: 'The cleaner Lambda was throttled (account concurrency exhausted): landings wait',
-    namespace: 'AWS/Lambda',
-    metricName: 'Throttles',
-    dimensions: { FunctionName: args.function.name },
-    statistic: 'Sum',
-  });
+  // The Lambda's own metrics: one alarm each, same shape, named after the metric.
+  const lambdaAlarms = [
+    { suffix: 'errors', metricName: 'Errors', alarmDescription: 'The cleaner Lambda failed an invocation' },
+    { suffix: 'throttles', metricName: 'Throttles', alarmDescription: 'The cleaner Lambda was throttled (account concurrency exhausted): landings wait' },
+  ];
+  for (const { suffix, metricName, alarmDescription } of lambdaAlarms) {
+    alarm(suffix, {
+      name: `${namePrefix}-cleaner-${suffix}`,
+      alarmDescription,
+      namespace: 'AWS/Lambda',
+      metricName,
+      dimensions: { FunctionName: args.function.name },
+      statistic: 'Sum',
+    });
+  }
   alarm('landings-refused', {
     name: `${namePrefix}-landings-refused`,
     alarmDescription: 'The cleaner refused a landing (the reason is in its log)',

@@ -1,7 +1,7 @@
 // The fake Amazon Athena: StartQueryExecution / GetQueryExecution / GetQueryResults on the shared
 // state, with Athena's refusals, and statements really run: parsed with Trino's grammar, then
 // executed on an embedded DuckDB over the fake S3's objects, read the way Trino reads them.
-import { InvalidRequestException, TooManyRequestsException } from '@aws-sdk/client-athena';
+import { InvalidRequestException } from '@aws-sdk/client-athena';
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,6 +9,7 @@ import path from 'node:path';
 import { DuckDbSession } from '../../handlers/local/duckdb-session.ts';
 import { type CloudState, type Execution, type GlueColumn, type GluePartition, type GlueTable, type QueryResult, splitS3Uri } from './cloud-state.ts';
 import { isHiddenName, readableKeysOfLocation } from './hidden-paths.ts';
+import { checkActiveDmlQuota, checkClientRequestToken, replayByToken } from './athena-request-rules.ts';
 import { parseCtas } from './ctas-statement.ts';
 import { formatProblem, parseStatement, syntaxProblems, unknownFunctions } from './trino-grammar.ts';
 import { FAKE_TRINO_MACROS } from './trino-macros.ts';
@@ -73,27 +74,13 @@ export class FakeAthena {
     const sql = input.QueryString ?? '';
     this.state.calls.push(`Athena.StartQueryExecution ${sql.split('\n')[0] ?? ''}`);
     const token = input.ClientRequestToken;
-    // Rule (e): ClientRequestToken "Length Constraints: Minimum length of 32. Maximum length of 128."
-    // and idempotency: "If another StartQueryExecution request is received, the same response is
-    // returned and another query is not created. An error is returned if a parameter, such as
-    // QueryString, has changed." (API reference, StartQueryExecution).
-    if (token !== undefined && (token.length < 32 || token.length > 128)) {
-      throw new InvalidRequestException({
-        message: `1 validation error detected: Value at 'clientRequestToken' failed to satisfy constraint: Member must have length between 32 and 128`,
-        $metadata,
-      });
-    }
+    checkClientRequestToken(token);
     const database = input.QueryExecutionContext?.Database ?? 'default';
     const workGroup = input.WorkGroup ?? 'primary';
     if (token !== undefined) {
       const known = this.state.tokens.get(token);
       const earlier = known ? this.state.executions.get(known) : undefined;
-      if (earlier) {
-        if (earlier.sql !== sql || earlier.database !== database || earlier.workGroup !== workGroup) {
-          throw new InvalidRequestException({ message: 'Idempotent parameters do not match', $metadata });
-        }
-        return { QueryExecutionId: earlier.id };
-      }
+      if (earlier) return replayByToken(earlier, { sql, database, workGroup });
     }
     if (!this.state.workGroups.has(workGroup)) throw new InvalidRequestException({ message: `WorkGroup ${workGroup} is not found.`, $metadata });
     // Syntax errors are refused by StartQueryExecution itself, as InvalidRequestException with
@@ -102,13 +89,9 @@ export class FakeAthena {
     const problems = syntaxProblems(sql);
     if (problems.length > 0) throw new InvalidRequestException({ message: formatProblem(problems[0] as (typeof problems)[number]), $metadata });
     const statementType = /^\s*(SELECT|WITH|INSERT|CREATE\s+TABLE\s+\S+\s+WITH\b[\s\S]*\bAS\b|CREATE\s+TABLE\s+\S+\s+AS\b)/i.test(sql) ? 'DML' : 'DDL';
-    // Rule (d): "A DML or DDL query quota includes both running and queued queries. For example,
-    // if your DML query quota is 25 and your total of running and queued queries is 26, query 26
-    // will result in a TooManyRequestsException error." (https://docs.aws.amazon.com/athena/latest/ug/service-limits.html)
+    // Rule (d) counts queued and running queries of the statement's own kind (athena-request-rules.ts).
     const active = [...this.state.executions.values()].filter((execution) => execution.statementType === statementType && !execution.settled).length;
-    if (statementType === 'DML' && active >= this.state.settings.activeDmlQuota) {
-      throw new TooManyRequestsException({ message: 'You have exceeded the limit for the number of queries you can run concurrently. Reduce the number of concurrent queries submitted by this account.', Reason: 'CONCURRENT_QUERY_LIMIT_EXCEEDED', $metadata });
-    }
+    if (statementType === 'DML') checkActiveDmlQuota(active, this.state.settings.activeDmlQuota);
     const id = createHash('sha256').update(this.state.nextId('q')).digest('hex').slice(0, 8) + '-' + this.state.nextId('').slice(-6);
     const execution: Execution = {
       id,

@@ -19,12 +19,13 @@
 // predicate; a batch's gold spans its own ids, so a partition is all in or all out; footers are
 // not counted). Without a BETWEEN, or for a partition without a recorded range, it is read whole.
 //
-// Rules kept from fake-athena.ts, with the same sources: (d) the active DML quota
+// Rules shared with fake-athena.ts through athena-request-rules.ts: (d) the active DML quota
 // (TooManyRequestsException, service-limits.html), (e) ClientRequestToken length and idempotency
-// (API reference, StartQueryExecution), CTAS into a non-empty location (b) or onto an existing
+// (API reference, StartQueryExecution). Kept from fake-athena.ts, with the same sources: CTAS into a non-empty location (b) or onto an existing
 // table. Not checked here: Trino's grammar and function list (the DuckDB mode checks the same SQL).
-import { InvalidRequestException, TooManyRequestsException } from '@aws-sdk/client-athena';
+import { InvalidRequestException } from '@aws-sdk/client-athena';
 import { type CloudState, type GluePartition, type GlueTable, objectSize, type QueryResult, splitS3Uri } from './cloud-state.ts';
+import { checkActiveDmlQuota, checkClientRequestToken, replayByToken } from './athena-request-rules.ts';
 import { parseCtas } from './ctas-statement.ts';
 import { type LatencyModel, statementMs } from './latency-model.ts';
 import { AthenaQueryFailure } from './trino-text-reader.ts';
@@ -162,24 +163,18 @@ export class ModelAthena {
   startQueryExecution(input: { QueryString?: string; ClientRequestToken?: string; QueryExecutionContext?: { Database?: string }; WorkGroup?: string }): { QueryExecutionId: string } {
     const sql = input.QueryString ?? '';
     const token = input.ClientRequestToken;
-    // Rule (e), as fake-athena.ts: "Minimum length of 32. Maximum length of 128."; the same token
-    // returns the same query; a changed parameter is an error (API reference, StartQueryExecution).
-    if (token !== undefined && (token.length < 32 || token.length > 128)) {
-      throw new InvalidRequestException({ message: `1 validation error detected: Value at 'clientRequestToken' failed to satisfy constraint: Member must have length between 32 and 128`, $metadata });
-    }
+    checkClientRequestToken(token);
     const database = input.QueryExecutionContext?.Database ?? 'default';
     const workGroup = input.WorkGroup ?? 'primary';
     const earlier = token === undefined ? undefined : this.executions.get(this.tokens.get(token) ?? '');
-    if (earlier) {
-      if (earlier.sql !== sql || earlier.database !== database || earlier.workGroup !== workGroup) throw new InvalidRequestException({ message: 'Idempotent parameters do not match', $metadata });
-      return { QueryExecutionId: earlier.id };
-    }
+    if (earlier) return replayByToken(earlier, { sql, database, workGroup });
     if (!this.state.workGroups.has(workGroup)) throw new InvalidRequestException({ message: `WorkGroup ${workGroup} is not found.`, $metadata });
-    // Rule (d), as fake-athena.ts: "A DML or DDL query quota includes both running and queued
-    // queries" (https://docs.aws.amazon.com/athena/latest/ug/service-limits.html). All our statements are DML.
-    if (this.active >= this.latency.activeDmlQuota) {
+    // Rule (d) (athena-request-rules.ts); all our statements are DML.
+    try {
+      checkActiveDmlQuota(this.active, this.latency.activeDmlQuota);
+    } catch (error) {
       this.throttled++;
-      throw new TooManyRequestsException({ message: 'You have exceeded the limit for the number of queries you can run concurrently. Reduce the number of concurrent queries submitted by this account.', Reason: 'CONCURRENT_QUERY_LIMIT_EXCEEDED', $metadata });
+      throw error;
     }
     this.sequence += 1;
     const id = `model-${String(this.sequence).padStart(8, '0')}`;

@@ -33,7 +33,7 @@ export interface IngestOptions {
  * `store-12/sales.dat`), so that two same-named files from different folders are two objects,
  * two `source_file`s and two batches, while the key does not depend on where the command runs.
  */
-export function bronzeKey(file: string): string {
+function bronzeKey(file: string): string {
   const absolute = path.resolve(file);
   const folder = path.basename(path.dirname(absolute));
   return folder ? `${folder}/${path.basename(absolute)}` : path.basename(absolute);
@@ -50,7 +50,7 @@ const DATA_FILES = '.dat, .dat.gz or .zip';
  * The data files named by the arguments, in order: a folder gives its data files (by name, not
  * descending into sub-folders); a missing path or a non-data file is refused without landing it.
  */
-export async function expandInputs(args: string[]): Promise<{ files: InputFile[]; refused: LandingResult[]; ignored: LandingResult[] }> {
+async function expandInputs(args: string[]): Promise<{ files: InputFile[]; refused: LandingResult[]; ignored: LandingResult[] }> {
   const files: InputFile[] = [];
   const refused: LandingResult[] = [];
   const ignored: LandingResult[] = [];
@@ -74,8 +74,7 @@ export async function expandInputs(args: string[]): Promise<{ files: InputFile[]
 }
 
 /** Whether a landed file gave at least one new batch: itself, or (a zip) one of its members. */
-function gaveNewBatch(landing: Landing, results: LandingResult[]): boolean {
-  const committed = new Set(results.filter((result) => result.status === 'committed').map((result) => result.sourceFile));
+function gaveNewBatch(landing: Landing, results: LandingResult[], committed: ReadonlySet<string>): boolean {
   const sourceFile = `${landing.ref.bucket}/${landing.ref.key}`;
   if (committed.has(sourceFile)) return true;
   const unpacked = results.find((result) => result.sourceFile === sourceFile && result.status === 'unpacked');
@@ -144,7 +143,9 @@ export async function ingestFiles(lake: LocalLake, args: string[], options: Inge
       const message = error instanceof Error ? error.message : String(error);
       results.push(...landed.map(({ file }) => ({ sourceFile: file.path, status: 'failed' as const, error: message })));
     }
-    newBytes = landed.filter(({ landing }) => gaveNewBatch(landing, results)).reduce((sum, { file }) => sum + file.size, 0);
+    // The committed source files, gathered once for every landed file.
+    const committed = new Set(results.filter((result) => result.status === 'committed').map((result) => result.sourceFile));
+    newBytes = landed.filter(({ landing }) => gaveNewBatch(landing, results, committed)).reduce((sum, { file }) => sum + file.size, 0);
     progress.update(total, '');
     progress.complete();
   } finally {

@@ -41,14 +41,14 @@ const NUMERIC_TYPES = new Set([
 ]);
 
 /** CSV field text: decimals keep their scale (`0.00`), NULL is empty. */
-export function csvField(value: DuckDBValue): string {
+function csvField(value: DuckDBValue): string {
   if (value === null) return '';
   const text = String(value);
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
 /** JSON value text: numbers (decimals with their scale, `0.00`, which JSON allows) as numbers. */
-export function jsonValue(value: DuckDBValue): string {
+function jsonValue(value: DuckDBValue): string {
   if (value === null) return 'null';
   if (typeof value === 'boolean') return String(value);
   if (typeof value === 'number') return Number.isFinite(value) ? String(value) : 'null';
@@ -64,7 +64,7 @@ function groupDigits(text: string): string {
 }
 
 /** Table cell text: grouped digits, decimals at their scale, control characters made visible. */
-export function tableCell(value: DuckDBValue): string {
+function tableCell(value: DuckDBValue): string {
   if (value === null) return 'NULL';
   if (typeof value === 'number') {
     return Number.isInteger(value) ? groupDigits(String(value)) : value.toLocaleString('en-US', { maximumFractionDigits: 2, minimumFractionDigits: 2 });

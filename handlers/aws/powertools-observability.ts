@@ -14,9 +14,6 @@ export function powertoolsLog(logger: Logger): PipelineLog {
   };
 }
 
-/** The metric of landings (and zip entries) refused once and never retried. */
-export const LANDINGS_REFUSED = LANDINGS_REFUSED_METRIC;
-
 /** Counts what one landing did; stored metrics are published once, at the end of the invocation. */
 export function countLandingResult(metrics: Metrics, result: LandingResult): void {
   switch (result.status) {
@@ -38,12 +35,12 @@ export function countLandingResult(metrics: Metrics, result: LandingResult): voi
       metrics.addMetric('zipMembersLanded', MetricUnit.Count, result.members.length);
       if (result.refused.length > 0) {
         metrics.addMetric('zipEntriesRefused', MetricUnit.Count, result.refused.length);
-        metrics.addMetric(LANDINGS_REFUSED, MetricUnit.Count, result.refused.length);
+        metrics.addMetric(LANDINGS_REFUSED_METRIC, MetricUnit.Count, result.refused.length);
       }
       break;
     case 'refused':
       // The stack's alarm watches this name (components/): refusals are never retried, so they are counted.
-      metrics.addMetric(LANDINGS_REFUSED, MetricUnit.Count, 1);
+      metrics.addMetric(LANDINGS_REFUSED_METRIC, MetricUnit.Count, 1);
       break;
     case 'ignored':
       metrics.addMetric('landingsIgnored', MetricUnit.Count, 1);

@@ -4,8 +4,9 @@
 //
 // The event's messages (up to 10: the FIFO event source mapping's largest batchSize) are one group
 // (handlers/core/process-group.ts): every file's own steps run at once, then one gold statement
-// commits them all in landing order. Failure policy, per SQS message, as Powertools'
-// SqsFifoPartialProcessor reports it (ReportBatchItemFailures):
+// commits them all in landing order. Failure policy, per SQS message, reported to the event source
+// mapping as ReportBatchItemFailures (the FIFO rule of Powertools' SqsFifoPartialProcessor, written
+// here because a group's gold step commits all its landings at once, not one record at a time):
 // - a landing whose result is `failed` is reported AND every message after it, in order, and
 //   nothing after it is committed, so a FIFO message group never skips ahead (issue 9 item 1);
 // - a landing that is `refused` (over LANDING_MAX_BYTES, a zip over its limits, a name that cannot

@@ -248,6 +248,8 @@ export class FakeAthena {
         `INVALID_TABLE_PROPERTY: external_location is not allowed: workgroup ${workGroup.name} enforces its query results location (override client-side settings)`,
       );
     }
+    // CTAS onto an existing table fails: "The optional IF NOT EXISTS clause causes the error to be
+    // suppressed if the table already exists" (https://trino.io/docs/current/sql/create-table-as.html).
     if (this.state.table(schema, name)) throw new AthenaQueryFailure(`TABLE_ALREADY_EXISTS: line 1:1: Table 'awsdatacatalog.${qualified}' already exists`);
     const location = ctas.properties.external_location ?? `${workGroup?.outputLocation ?? 's3://fake-athena-results/'}tables/${execution.id}/`;
     const { bucket, prefix } = splitS3Uri(location.endsWith('/') ? location : `${location}/`);

@@ -39,6 +39,9 @@ export const DUCKDB_TYPES: Record<Column['type'], string> = {
   'decimal(12,2)': 'DECIMAL(12,2)',
 };
 
+/** A table's columns as typed NULLs (an empty branch or a damaged batch's). */
+const nullColumns = (table: LakeTable) => TABLE_COLUMNS[table].map((column) => `CAST(NULL AS ${DUCKDB_TYPES[column.type]}) AS ${column.name}`).join(', ');
+
 /** The commit parameter holding when the batch was committed (ISO 8601, UTC). */
 export const COMMITTED_AT = 'procureflow_committed_at';
 
@@ -141,7 +144,7 @@ export class DuckDbCatalog implements Catalog {
     if (goldLocation !== undefined) await this.takeGroupGold(batchId, goldLocation);
     for (const table of LAKE_TABLES) {
       const file = this.partFile(table, batchId);
-      if (!(await stat(file).catch(() => undefined))?.isFile()) throw new Error(`batch ${batchId}: ${file} is missing; nothing committed`);
+      if (!(await this.filePresent(file))) throw new Error(`batch ${batchId}: ${file} is missing; nothing committed`);
     }
     const basedOn = this.state.version;
     for (;;) {
@@ -232,8 +235,7 @@ export class DuckDbCatalog implements Catalog {
       return;
     }
     if ((await stat(target).catch(() => undefined))?.isFile()) return;
-    const columns = TABLE_COLUMNS.cleaned_transactions.map((column) => `CAST(NULL AS ${DUCKDB_TYPES[column.type]}) AS ${column.name}`);
-    await this.session.run(`COPY (SELECT ${columns.join(', ')} WHERE false) TO ${renderValue(literal(target))} (FORMAT parquet, COMPRESSION snappy)`);
+    await this.session.run(`COPY (SELECT ${nullColumns('cleaned_transactions')} WHERE false) TO ${renderValue(literal(target))} (FORMAT parquet, COMPRESSION snappy)`);
   }
 
   async listCommitted(): Promise<CommittedBatchRecord[]> {
@@ -360,12 +362,6 @@ export class DuckDbCatalog implements Catalog {
     await this.session.run(`CREATE OR REPLACE VIEW ${this.database}.batches AS ${batchesViewSelect(rows)}`);
   }
 
-  /**
-   * The UNION ALL branches of a table over `batches`: one read of their Parquet files, and for
-   * each committed file that is missing a branch that raises an error naming the batch and the fix.
-   * `raiseOnId`: the error is raised by the branch's transaction_id (for the dedupe's view, whose
-   * reader filters on transaction_id; a NULL id would let the optimizer drop the branch unread).
-   */
   /** Each file is looked for once per catalog, so a commit's cost does not grow with the lake. */
   private async filePresent(file: string): Promise<boolean> {
     if (this.seenFiles.has(file)) return true;
@@ -374,6 +370,10 @@ export class DuckDbCatalog implements Catalog {
     return found;
   }
 
+  /**
+   * The UNION ALL branches of a table over `batches`: one read of their Parquet files, and for
+   * each committed file that is missing a branch that raises an error naming the batch and the fix.
+   */
   private async tableBranches(table: LakeTable, batches: CommittedBatch[]): Promise<string[]> {
     const present: string[] = [];
     const missing: string[] = [];
@@ -384,8 +384,7 @@ export class DuckDbCatalog implements Catalog {
         else missing[i] = this.damagedBranch(table, batch, file);
       }),
     );
-    const columns = TABLE_COLUMNS[table].map((column) => `CAST(NULL AS ${DUCKDB_TYPES[column.type]}) AS ${column.name}`);
-    const parts = [`SELECT ${columns.join(', ')}, CAST(NULL AS VARCHAR) AS batch_id WHERE false`];
+    const parts = [`SELECT ${nullColumns(table)}, CAST(NULL AS VARCHAR) AS batch_id WHERE false`];
     const files = present.filter(Boolean);
     if (files.length > 0) {
       // hive_partitioning reads batch_id from the `batch_id=<id>/` folder, as a string.
@@ -403,9 +402,8 @@ export class DuckDbCatalog implements Catalog {
   }
 
   private damagedBranch(table: LakeTable, batch: CommittedBatch, file: string): string {
-    const columns = TABLE_COLUMNS[table].map((column) => `CAST(NULL AS ${DUCKDB_TYPES[column.type]}) AS ${column.name}`);
     // The batch_id literal lets a filter on other batches skip this branch.
-    return `SELECT ${columns.join(', ')}, ${renderValue(literal(batch.batchId))} AS batch_id FROM range(1) WHERE error(${renderValue(literal(this.damageMessage(table, batch, file)))}) IS NULL`;
+    return `SELECT ${nullColumns(table)}, ${renderValue(literal(batch.batchId))} AS batch_id FROM range(1) WHERE error(${renderValue(literal(this.damageMessage(table, batch, file)))}) IS NULL`;
   }
 }
 

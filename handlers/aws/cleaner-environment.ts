@@ -20,6 +20,16 @@ export const CLEANER_ENV = {
   groupMaxBytes: 'GROUP_MAX_BYTES',
   /** The dedupe horizon in days (handlers/core/dedupe-horizon.ts); 0 = off, the whole gold is read. */
   dedupeHorizonDays: 'DEDUPE_HORIZON_DAYS',
+  /**
+   * The silver workers' FIFO queue (one message group per batch). Set: the turn keeper hands each
+   * landed .dat to a worker and takes gold turns over the batches whose silver is ready. Unset
+   * (a stack with `silverWorkers: 0`): each invocation runs its FIFO batch as one group inline.
+   */
+  silverQueueUrl: 'SILVER_QUEUE_URL',
+  /** The landing FIFO queue: a silver worker sends its "silver ready" note there (the turn keeper's trigger). */
+  landingQueueUrl: 'LANDING_QUEUE_URL',
+  /** Receives of a silver message before its redrive policy moves it to the dead-letter queue. */
+  silverMaxReceives: 'SILVER_MAX_RECEIVES',
 } as const;
 
 /**
@@ -43,6 +53,12 @@ export const CLEANER_DEFAULTS = {
    * Athena (README "Performance").
    */
   groupMaxBytes: 50_000_000_000,
+  /**
+   * Silver workers at once (the silver event source mapping's MaximumConcurrency): each keeps ONE
+   * Athena query in flight, and the turn keeper at most two (its figures queries), so 16 + 2 stay
+   * under Athena's default active DML quota of 20 (service-limits.html, as above).
+   */
+  silverWorkers: 16,
 } as const;
 
 /** The metric the cleaner counts refused landings under; the stack's alarm watches it. */

@@ -1,0 +1,232 @@
+// Phase 2 of a group: the gold turn (ARCHITECTURE.md, "Files in parallel, gold in turns"). As the
+// lake's only gold writer (Catalog.withGoldTurn), for prepared batches in landing order: ONE gold
+// statement over their silver, written partitioned by batch_id; the counts that need gold,
+// grouped by batch_id, each batch's balance checked; then the commits, one batch after the other
+// in landing order, each making that batch's silver, rejects and gold visible together. First
+// write wins keeps its meaning: an id goes to the earliest landed batch of the group that holds
+// it, unless committed gold holds it already.
+//
+// Every step may run again: outputs go to locations that are cleared first (the group's gold to a
+// location named after its batches), and a batch is visible only once committed. A crash between
+// two commits of a group leaves the earlier batches committed: the rerun skips them and redoes
+// the rest, which gives the lake of one clean run (the earlier batches were first anyway).
+import { createHash } from 'node:crypto';
+import { type BatchFigures, balanceHolds, figuresToParameters, groupFigureQueries } from './batch-figures.ts';
+import { earliestOf, horizonStart } from './dedupe-horizon.ts';
+import { materializeFresh } from './fresh-output.ts';
+import { compareIds, EMPTY_ID_RANGE, type IdRange, idRangeOf } from './id-range.ts';
+import { PipelineStepError } from './pipeline-error.ts';
+import { batchStep, committedResult, type PreparedBatch } from './prepare-batch.ts';
+import type { BatchPorts, BatchResult, BatchStep } from './process-batch.ts';
+import { fillTemplate, identifier, literal, unionOf } from './sql-template.ts';
+
+export interface GoldTurnPorts extends BatchPorts {
+  /**
+   * What a failed batch does to the batches landed after it: `skip` (local runs: they still
+   * commit, as separate ingests would) or `stop` (a FIFO order: they are not committed and are
+   * reported, so that nothing commits ahead of the failed batch).
+   */
+  afterFailure?: 'skip' | 'stop';
+  /**
+   * The most landed bytes one gold statement takes (at least one batch): more commit in chunks,
+   * each its own gold turn. Locally it bounds DuckDB's gold statement (memory, spill); in the
+   * cloud a gold statement's time. None = no bound.
+   */
+  maxGroupBytes?: number;
+  /**
+   * The dedupe horizon in days (dedupe-horizon.ts): first write wins reads only gold dated from the
+   * group's earliest valid transaction date minus this many days. None or 0 = the whole gold.
+   */
+  dedupeHorizonDays?: number;
+}
+
+/** One prepared batch's outcome: its result, or the error that stopped it. */
+export type TurnOutcome = { result: BatchResult } | { error: Error };
+
+/**
+ * Batches per gold statement: Athena writes at most 100 partitions per CTAS
+ * (HIVE_TOO_MANY_OPEN_PARTITIONS, other-notable-limitations.html); the same bound locally.
+ */
+export const MAX_BATCHES_PER_GOLD = 100;
+
+/** The group's name: a digest of its batch ids in landing order (its gold location and work table). */
+export function groupIdFor(batchIds: string[]): string {
+  return `group_${createHash('sha256').update(batchIds.join('\n')).digest('hex').slice(0, 16)}`;
+}
+
+/** The smallest range holding every given range; the empty range when there is none. */
+function spanOf(ranges: Array<IdRange | undefined>): IdRange {
+  const known = ranges.filter((range): range is IdRange => range !== undefined);
+  if (known.length === 0) return EMPTY_ID_RANGE;
+  return known.reduce((span, range) => ({
+    min: compareIds(range.min, span.min) < 0 ? range.min : span.min,
+    max: compareIds(range.max, span.max) > 0 ? range.max : span.max,
+  }));
+}
+
+export const asError = (error: unknown) => (error instanceof Error ? error : new Error(String(error)));
+
+/**
+ * The chunks that one gold statement each takes, in landing order: at most MAX_BATCHES_PER_GOLD
+ * batches (Athena's partition limit) and at most maxBytes landed bytes (at least one batch).
+ */
+export function goldChunks<T extends { info: { size: number } }>(batches: T[], maxBytes?: number): T[][] {
+  const chunks: T[][] = [];
+  let bytes = 0;
+  for (const batch of batches) {
+    const last = chunks.at(-1);
+    if (last && last.length < MAX_BATCHES_PER_GOLD && (maxBytes === undefined || bytes + batch.info.size <= maxBytes)) {
+      last.push(batch);
+      bytes += batch.info.size;
+    } else {
+      chunks.push([batch]);
+      bytes = batch.info.size;
+    }
+  }
+  return chunks;
+}
+
+/** Commits prepared batches (in landing order) in gold turns; one outcome per batch, in order. */
+export async function commitPrepared(batches: PreparedBatch[], ports: GoldTurnPorts): Promise<TurnOutcome[]> {
+  const outcomes = new Map<PreparedBatch, TurnOutcome>();
+  const chunks = goldChunks(batches, ports.maxGroupBytes);
+  for (const [n, chunk] of chunks.entries()) {
+    try {
+      await ports.catalog.withGoldTurn(() => goldTurn(chunk, ports, outcomes));
+    } catch (error) {
+      // A failure of the turn itself (the lock): every batch still without an outcome fails with it.
+      for (const batch of chunk) if (!outcomes.has(batch)) outcomes.set(batch, { error: asError(error) });
+    }
+    const chunkFailed = chunk.some((batch) => 'error' in (outcomes.get(batch) ?? { error: true }));
+    if (chunkFailed && ports.afterFailure === 'stop') {
+      for (const batch of chunks.slice(n + 1).flat()) outcomes.set(batch, { error: new Error(`${batch.sourceFile}: not committed: a file landed before it in the same group failed`) });
+      break;
+    }
+  }
+  return batches.map((batch) => outcomes.get(batch) ?? { error: new Error(`${batch.sourceFile}: not committed`) });
+}
+
+async function goldTurn(members: PreparedBatch[], ports: GoldTurnPorts, outcomes: Map<PreparedBatch, TurnOutcome>): Promise<void> {
+  const { store, catalog, engine, sql, log } = ports;
+  // The catalog's latest state: a batch committed meanwhile (by another writer) is skipped.
+  const batches: PreparedBatch[] = [];
+  for (const batch of members) {
+    const committed = await committedResult(batch, ports);
+    if (committed) outcomes.set(batch, { result: committed });
+    else batches.push(batch);
+  }
+  if (batches.length === 0) return;
+  const [lead] = batches as [PreparedBatch];
+  const groupId = groupIdFor(batches.map((batch) => batch.batchId));
+  const goldWork = `stage_gold_${groupId}`;
+  const location = catalog.groupLocation(groupId);
+  const goldLocation = (batchId: string) => `${location}batch_id=${batchId}/`;
+  const context = (name: BatchStep) => ({ batchId: lead.batchId, step: name });
+  // Only ids up to the greatest id in gold can be duplicates (Catalog.goldIdCeiling).
+  const span = spanOf(batches.map((batch) => batch.idRange));
+  const ceiling = await catalog.goldIdCeiling?.();
+  const range = ceiling !== undefined && compareIds(ceiling, span.max) < 0 ? { min: span.min, max: ceiling } : span;
+  // The dedupe horizon, when configured, bounds the gold read by transaction date (dedupe-horizon.ts).
+  const horizon = horizonStart(earliestOf(batches.map((batch) => batch.earliestDate)), ports.dedupeHorizonDays);
+  const silverGroup = unionOf(batches.map((batch, i) => ({ table: batch.work.silver, columns: { batch_id: literal(batch.batchId), landing_ordinal: i + 1 } })));
+  // A group step fails every batch of the group, each named with the step.
+  const groupStep = async <T>(name: BatchStep, run: () => Promise<T>): Promise<T> => {
+    try {
+      for (const batch of batches) await ports.beforeStep?.(name, batch.batchId);
+      return await run();
+    } catch (error) {
+      throw new GroupStepError(name, error);
+    }
+  };
+  try {
+    const goldTable = await groupStep('gold', async () => {
+      const table = await catalog.goldTableFor(range);
+      const select = fillTemplate(
+        sql.gold,
+        { silver_group: silverGroup, gold_table: identifier(table), min_id: literal(range.min), max_id: literal(range.max), horizon_start: horizon },
+        'gold.sql',
+      );
+      await materializeFresh({
+        context: context('gold'),
+        reset: async () => {
+          for (const batch of batches) await store.clearLocation(catalog.partitionLocation('cleaned_transactions', batch.batchId));
+          await store.clearLocation(location);
+          await catalog.dropWorkTable(goldWork);
+        },
+        write: (attempt) => engine.materializePartitioned(goldWork, select, location, attempt),
+        log,
+      });
+      return table;
+    });
+
+    const figures = await groupStep('figures', async () => {
+      const queries = groupFigureQueries({ silverGroup, goldStage: goldWork, goldTable, idRange: range, horizonStart: horizon, manyBatches: batches.length > 1 });
+      const byBatch = (rows: Record<string, unknown>[]) => new Map(rows.map((row) => [String(row.batch_id), row]));
+      const [loadedRows, duplicateRows, goldBytes] = await Promise.all([
+        engine.query(queries.loaded, context('figures')).then(byBatch),
+        engine.query(queries.duplicatesInGold, context('figures')).then(byBatch),
+        Promise.all(batches.map((batch) => store.sizeOfLocation(goldLocation(batch.batchId)))),
+      ]);
+      return batches.map((batch, i): BatchFigures => {
+        const loadedRow = loadedRows.get(batch.batchId);
+        const duplicatesInGold = Number(duplicateRows.get(batch.batchId)?.duplicates ?? 0);
+        const result: BatchFigures = {
+          batchId: batch.batchId,
+          sourceFile: batch.sourceFile,
+          lines: batch.lines,
+          loaded: Number(loadedRow?.loaded ?? 0),
+          duplicates: batch.duplicatesInBatch + duplicatesInGold,
+          duplicatesInBatch: batch.duplicatesInBatch,
+          duplicatesInGold,
+          rejected: Object.values(batch.rejectsByReason).reduce((sum, n) => sum + n, 0),
+          rejectsByReason: batch.rejectsByReason,
+          bytesIn: batch.info.size,
+          bytesOut: { silver: batch.silverBytes, gold: goldBytes[i] ?? 0, rejects: batch.rejectBytes },
+          seconds: 0,
+          goldIds: idRangeOf(loadedRow) ?? null,
+        };
+        // Each figure is counted on its own, so a wrong gold or a lost line shows here.
+        if (!balanceHolds(result)) throw new Error(`the batch does not balance: ${JSON.stringify(result)}`);
+        return result;
+      });
+    });
+
+    // The commits, in landing order; each batch becomes visible whole (Catalog.commitBatch).
+    for (const [i, batch] of batches.entries()) {
+      const own = figures[i] as BatchFigures;
+      own.seconds = Math.round(Date.now() - batch.startedAt) / 1000;
+      await batchStep(ports, 'commit', batch, () => catalog.commitBatch(batch.batchId, figuresToParameters(own), goldLocation(batch.batchId)));
+      outcomes.set(batch, { result: { status: 'committed', figures: own } });
+    }
+  } catch (error) {
+    for (const batch of batches) {
+      if (outcomes.has(batch)) continue;
+      outcomes.set(batch, { error: error instanceof GroupStepError ? new PipelineStepError(batch.sourceFile, batch.batchId, error.step, error.cause) : asError(error) });
+    }
+    return;
+  }
+  // Work tables go once every batch is committed; a crash before leaves them to the rerun.
+  try {
+    await batchStep(ports, 'cleanup', lead, async () => {
+      await catalog.dropWorkTable(goldWork);
+      for (const batch of batches) for (const table of [batch.work.rejects, batch.work.silver, batch.work.source]) await catalog.dropWorkTable(table);
+    });
+  } catch (error) {
+    for (const batch of batches) outcomes.set(batch, { error: new PipelineStepError(batch.sourceFile, batch.batchId, 'cleanup', asError(error).cause ?? error) });
+    return;
+  }
+  for (const batch of batches) {
+    const outcome = outcomes.get(batch);
+    if (outcome && 'result' in outcome && outcome.result.status === 'committed') log.info('batch committed', { ...outcome.result.figures, group: groupId, groupSize: batches.length });
+  }
+}
+
+/** A group step's failure, before it is named per batch. */
+class GroupStepError extends Error {
+  constructor(
+    readonly step: string,
+    cause: unknown,
+  ) {
+    super(asError(cause).message, { cause });
+  }
+}

@@ -1,6 +1,6 @@
 // The fake Athena refuses what Athena refuses, with the real error names and message shapes.
 // Each test names the rule (letters as in docs/aws-behaviour.md) and shows the refusal.
-import { StartQueryExecutionCommand } from '@aws-sdk/client-athena';
+import { GetQueryResultsCommand, StartQueryExecutionCommand } from '@aws-sdk/client-athena';
 import test from 'ava';
 import { gzipSync } from 'node:zlib';
 import { FakeAws } from './fakes/fake-aws.ts';
@@ -58,6 +58,27 @@ test('(b) a CTAS into a non-empty location fails with HIVE_PATH_ALREADY_EXISTS',
   t.is(out.state, 'FAILED');
   t.is(out.reason, "HIVE_PATH_ALREADY_EXISTS: Target directory for table 'db.t' already exists: s3://lake/out/");
   t.is(aws.state.table('db', 't'), undefined);
+  await aws.close();
+});
+
+test('a CTAS into a bucket that does not exist fails with HIVE_FILESYSTEM_ERROR', async (t) => {
+  const { aws, athena } = setup();
+  const out = await runQuery(athena, "CREATE TABLE db.t WITH (format = 'PARQUET', write_compression = 'SNAPPY', external_location = 's3://no-such-bucket/out/') AS SELECT 1 AS x");
+  t.is(out.state, 'FAILED');
+  t.is(out.reason, 'HIVE_FILESYSTEM_ERROR: Failed checking path: s3://no-such-bucket/out/');
+  t.is(aws.state.table('db', 't'), undefined);
+  await aws.close();
+});
+
+test('GetQueryResults refuses a MaxResults outside 1..1000', async (t) => {
+  const { aws, athena } = setup();
+  const out = await runQuery(athena, 'SELECT 1 AS x');
+  for (const MaxResults of [0, 1001]) {
+    const error = await t.throwsAsync(athena.send(new GetQueryResultsCommand({ QueryExecutionId: out.id, MaxResults })));
+    t.is(error?.name, 'InvalidRequestException');
+  }
+  const page = await athena.send(new GetQueryResultsCommand({ QueryExecutionId: out.id, MaxResults: 1000 }));
+  t.is(page.ResultSet?.Rows?.length, 2);
   await aws.close();
 });
 

@@ -1,5 +1,6 @@
 // The fake Glue refuses what Glue refuses (rule m), through a real GlueClient.
 import { BatchCreatePartitionCommand, CreatePartitionCommand, CreateTableCommand, DeleteTableCommand, GetPartitionCommand } from '@aws-sdk/client-glue';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import test from 'ava';
 import { FakeAws } from './fakes/fake-aws.ts';
 
@@ -42,5 +43,28 @@ test('(m) CreatePartition of existing values → AlreadyExistsException; BatchCr
   t.deepEqual(aws.state.partitions('db', 'facts').map((p) => p.Values), [['a'], ['b']]);
   const tooMany = Array.from({ length: 101 }, (_, i) => partition(`p${i}`).PartitionInput);
   t.is((await t.throwsAsync(glue.send(new BatchCreatePartitionCommand({ DatabaseName: 'db', TableName: 'facts', PartitionInputList: tooMany }))))?.name, 'InvalidInputException');
+  await aws.close();
+});
+
+test('(m) CreatePartition whose values do not match the partition keys one to one → InvalidInputException', async (t) => {
+  const aws = new FakeAws({ buckets: ['lake'], databases: ['db'] });
+  const { glue } = aws.clients();
+  await glue.send(new CreateTableCommand(table('facts')));
+  for (const Values of [[], ['a', 'b']]) {
+    const error = await t.throwsAsync(glue.send(new CreatePartitionCommand({ DatabaseName: 'db', TableName: 'facts', PartitionInput: { Values, StorageDescriptor: { Location: 's3://lake/facts/x/' } } })));
+    t.is(error?.name, 'InvalidInputException');
+    t.is(error?.message, 'The number of partition keys do not match the number of partition values');
+  }
+  t.deepEqual(aws.state.partitions('db', 'facts'), []);
+  await aws.close();
+});
+
+test('S3 calls on a bucket that does not exist → NoSuchBucket (404)', async (t) => {
+  const aws = new FakeAws({ buckets: ['lake'], databases: ['db'] });
+  const { s3 } = aws.clients();
+  for (const command of [new PutObjectCommand({ Bucket: 'nope', Key: 'a', Body: 'x' }), new GetObjectCommand({ Bucket: 'nope', Key: 'a' }), new ListObjectsV2Command({ Bucket: 'nope' })]) {
+    const error = await t.throwsAsync(s3.send(command as PutObjectCommand));
+    t.is(error?.name, 'NoSuchBucket');
+  }
   await aws.close();
 });

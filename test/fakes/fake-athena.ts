@@ -158,7 +158,10 @@ export class FakeAthena {
     if (!execution.settled) throw new InvalidRequestException({ message: 'Query has not yet finished. Current state: RUNNING', $metadata });
     if (execution.outcome?.state !== 'SUCCEEDED') throw new InvalidRequestException({ message: 'Query did not finish successfully. Final query state: FAILED', $metadata });
     const result = execution.outcome.result;
-    if ((input.MaxResults ?? 1000) > 1000) throw new InvalidRequestException({ message: 'MaxResults must be at most 1000', $metadata });
+    // MaxResults "Valid Range: Minimum value of 1. Maximum value of 1000." (Athena API reference,
+    // API_GetQueryResults.html); the wording of the refusal is the fake's.
+    const maxResults = input.MaxResults ?? 1000;
+    if (maxResults < 1 || maxResults > 1000) throw new InvalidRequestException({ message: `MaxResults must be between 1 and 1000, got ${maxResults}`, $metadata });
     const pageSize = input.MaxResults ?? 1000;
     const header = result.updateCount === undefined ? [result.columns.map((column) => column.name)] : [];
     const all = [...header, ...result.rows];
@@ -253,7 +256,11 @@ export class FakeAthena {
     if (this.state.table(schema, name)) throw new AthenaQueryFailure(`TABLE_ALREADY_EXISTS: line 1:1: Table 'awsdatacatalog.${qualified}' already exists`);
     const location = ctas.properties.external_location ?? `${workGroup?.outputLocation ?? 's3://fake-athena-results/'}tables/${execution.id}/`;
     const { bucket, prefix } = splitS3Uri(location.endsWith('/') ? location : `${location}/`);
-    if (!this.state.buckets.has(bucket)) throw new AthenaQueryFailure(`HIVE_FILESYSTEM_ERROR: bucket ${bucket} does not exist`);
+    // A location the file system cannot check fails the CTAS: the Hive connector's pathExists
+    // throws HIVE_FILESYSTEM_ERROR "Failed checking path: " + path when the file system call
+    // fails (HiveMetadata / HiveWriteUtils in prestodb/presto and trinodb/trino), as S3 does for
+    // a bucket that does not exist (NoSuchBucket).
+    if (!this.state.buckets.has(bucket)) throw new AthenaQueryFailure(`HIVE_FILESYSTEM_ERROR: Failed checking path: ${location}`);
     // Rule (b): "The external_location property must specify a location that is empty. A CTAS
     // query checks that the path location (prefix) in the bucket is empty and never overwrites
     // the data" (https://docs.aws.amazon.com/athena/latest/ug/considerations-ctas.html); Trino's

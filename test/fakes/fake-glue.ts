@@ -147,8 +147,11 @@ export class FakeGlue {
   private addPartition(databaseName: string | undefined, tableName: string | undefined, input: PartitionInputLike): void {
     const entry = this.entry(databaseName, tableName);
     const values = input.Values ?? [];
+    // Glue refuses a partition whose values do not match the table's partition keys one to one:
+    // "The number of partition keys do not match the number of partition values", the
+    // InvalidInputException Glue answered in apache/hudi#6281 (AwsGlueCatalogSyncTool).
     if (values.length !== entry.table.PartitionKeys.length) {
-      throw new InvalidInputException({ message: `The number of partition values does not match the partition keys of ${tableName ?? ''}.`, $metadata });
+      throw new InvalidInputException({ message: 'The number of partition keys do not match the number of partition values', $metadata });
     }
     const key = JSON.stringify(values);
     if (entry.partitions.has(key)) throw new AlreadyExistsException({ message: 'Partition already exists.', $metadata });

@@ -26,6 +26,8 @@ export class FakeS3 {
 
   private objects(bucket: string | undefined) {
     const objects = this.state.buckets.get(bucket ?? '');
+    // NoSuchBucket, "The specified bucket does not exist.", HTTP 404 (S3 API reference,
+    // ErrorResponses.html, "List of error codes").
     if (!objects) throw new NoSuchBucket({ message: 'The specified bucket does not exist', $metadata: $metadata(404) });
     return objects;
   }

@@ -7,7 +7,7 @@ import { HEADER_LINE } from '../handlers/core/tables.ts';
 import { batchIdFor } from '../handlers/core/batch-identity.ts';
 import { figuresFromParameters } from '../handlers/core/batch-figures.ts';
 import { groupIdFor } from '../handlers/core/process-group.ts';
-import { type CleanerOnFake, cleanerOnFake, STACK } from './fakes/cleaner-on-fake.ts';
+import { type CleanerOnFake, cleanerOnFake, STACK, STACK_ENV_INLINE } from './fakes/cleaner-on-fake.ts';
 import { runQuery } from './fakes/run-query.ts';
 
 const DB = STACK.database;
@@ -37,7 +37,7 @@ async function lakeOf(cloud: CleanerOnFake) {
 
 /** The lake of the three files landed and committed one invocation each. */
 async function oneByOne() {
-  const cloud = cleanerOnFake();
+  const cloud = cleanerOnFake({ env: STACK_ENV_INLINE });
   for (const [key, body] of FILES) {
     land(cloud, key, body);
     await cloud.drain();
@@ -49,7 +49,7 @@ async function oneByOne() {
 
 test('three messages in one invocation: one gold statement for the group, commits in landing order, the lake of one file at a time', async (t) => {
   const expected = await oneByOne();
-  const cloud = cleanerOnFake();
+  const cloud = cleanerOnFake({ env: STACK_ENV_INLINE });
   t.teardown(() => cloud.aws.close());
   const ids = FILES.map(([key, body]) => land(cloud, key, body));
   const { event, response } = await cloud.deliver();
@@ -86,7 +86,7 @@ test('three messages in one invocation: one gold statement for the group, commit
 
 test('a file failing on its own: the files before it commit, it and every later message are reported and not committed; the re-delivery ends in the lake of one clean run', async (t) => {
   const expected = await oneByOne();
-  const cloud = cleanerOnFake();
+  const cloud = cleanerOnFake({ env: STACK_ENV_INLINE });
   t.teardown(() => cloud.aws.close());
   const [a, b, c] = FILES.map(([key, body]) => land(cloud, key, body));
   cloud.aws.state.settings.failWhen = (sql) => (sql.startsWith(`CREATE TABLE ${DB}.stage_rejects_${b}`) ? 'HIVE_BAD_DATA: injected' : undefined);

@@ -17,7 +17,7 @@ import { DEFAULT_SQL_DIR, loadPipelineSql } from '../handlers/core/pipeline-sql.
 import { dateLiteral, fillTemplate, identifier, literal, unionOf } from '../handlers/core/sql-template.ts';
 import { groupIdFor } from '../handlers/core/process-group.ts';
 import { HEADER_LINE } from '../handlers/core/tables.ts';
-import { type CleanerOnFake, cleanerOnFake, STACK, STACK_ENV } from './fakes/cleaner-on-fake.ts';
+import { type CleanerOnFake, cleanerOnFake, STACK, STACK_ENV, STACK_ENV_INLINE } from './fakes/cleaner-on-fake.ts';
 import { runQuery } from './fakes/run-query.ts';
 
 const DB = STACK.database;
@@ -250,7 +250,7 @@ test('GROUP_MAX_BYTES: the invocation takes the prefix of its batch up to the ca
   const files = ['a.dat', 'b.dat', 'c.dat'].map((name, index) => datFile(line(`K${index}A`), line(`K${index}B`)));
   // The cap holds two files, not three: the third is returned unprocessed.
   const cap = (files[0]?.length ?? 0) + (files[1]?.length ?? 0);
-  const cloud = cleanerOnFake({ env: { ...STACK_ENV, [CLEANER_ENV.groupMaxBytes]: String(cap) } });
+  const cloud = cleanerOnFake({ env: { ...STACK_ENV_INLINE, [CLEANER_ENV.groupMaxBytes]: String(cap) } });
   t.teardown(() => cloud.aws.close());
   const [a, b, c] = ['a.dat', 'b.dat', 'c.dat'].map((name, index) => land(cloud, name, files[index] as Buffer)) as [ReturnType<typeof land>, ReturnType<typeof land>, ReturnType<typeof land>];
   const from = cloud.aws.state.calls.length;

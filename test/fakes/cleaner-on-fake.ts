@@ -1,22 +1,31 @@
 // The deployed cleaner on the fake AWS side, as the stack wires it: a landing in bronze goes
-// S3 → EventBridge rule (the stack's own pattern) → SQS FIFO queue (one message group) → the real
-// handler (handlers/lambda.ts) with SDK clients answered by the fake. Tests, the smoke test and
-// benches build it once and drive it with `deliver()`, one poll of the event source mapping.
+// S3 → EventBridge rule (the stack's own pattern) → the landing SQS FIFO queue (one message group)
+// → the real turn keeper (handlers/lambda.ts createHandler) with SDK clients answered by the fake;
+// the turn keeper hands each landed file to the silver queue (one message group per batch) → the
+// real silver worker (createSilverHandler), which sends "silver ready" back to the landing queue.
+// Tests, the smoke test and benches build it once and drive it with `deliver()` (one poll of the
+// landing queue's event source mapping), `deliverSilver()` (one of the silver queue's) or
+// `settle()` (both, until both queues are empty). STACK_ENV_INLINE is the stack without silver
+// workers (`silverWorkers: 0`): the turn keeper runs each FIFO batch inline as one group.
 //
 // Time is a test clock. The handler's sleeps (Athena polling, throttling backoff) advance it and
 // then wait for an EVENT: the next fake Athena query that is not held to settle. So waits follow
 // the work, never the wall clock, and no test depends on how many polls the backoff makes.
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { MAX_RECEIVE_COUNT } from '../../components/cleaner-queue.ts';
 import { LANDING_MESSAGE_GROUP, landingEventPattern } from '../../components/landing-events.ts';
 import { CLEANER_ENV } from '../../handlers/aws/cleaner-environment.ts';
 import type { Timing } from '../../handlers/aws/backoff.ts';
 import { DEFAULT_SQL_DIR } from '../../handlers/core/pipeline-sql.ts';
-import { createHandler } from '../../handlers/lambda.ts';
+import * as lambda from '../../handlers/lambda.ts';
+import { type CleanerDeps, createHandler } from '../../handlers/lambda.ts';
 import type { Execution, FakeSettings } from './cloud-state.ts';
-import type { EventPattern } from './event-routing.ts';
+import type { EventPattern, FakeFifoQueue } from './event-routing.ts';
 import { FakeAws } from './fake-aws.ts';
+import { queueUrlOf } from './fake-sqs.ts';
 import { createLakeTables } from './lake-tables.ts';
 
 export const STACK = {
@@ -25,9 +34,11 @@ export const STACK = {
   buckets: { bronze: 'pf-bronze', silver: 'pf-silver', gold: 'pf-gold' },
   bronzePrefix: 'landing/',
   queue: 'pf-landings.fifo',
+  /** The silver workers' FIFO queue (contentBasedDeduplication false: the sender sets the id). */
+  silverQueue: 'pf-silver.fifo',
 } as const;
 
-/** The cleaner's environment as the stack sets it (components/cleaner-environment.ts). */
+/** The cleaner's environment as the stack sets it by default (components/cleaner-environment.ts): silver workers on. */
 export const STACK_ENV: Record<string, string> = {
   [CLEANER_ENV.bronzeBucket]: STACK.buckets.bronze,
   [CLEANER_ENV.silverBucket]: STACK.buckets.silver,
@@ -36,7 +47,25 @@ export const STACK_ENV: Record<string, string> = {
   [CLEANER_ENV.workGroup]: STACK.workGroup,
   [CLEANER_ENV.bronzePrefix]: STACK.bronzePrefix,
   [CLEANER_ENV.sqlDir]: DEFAULT_SQL_DIR,
+  [CLEANER_ENV.silverQueueUrl]: queueUrlOf(STACK.silverQueue),
+  [CLEANER_ENV.landingQueueUrl]: queueUrlOf(STACK.queue),
+  // The silver queue's redrive policy (components/cleaner-queue.ts).
+  [CLEANER_ENV.silverMaxReceives]: String(MAX_RECEIVE_COUNT),
 };
+
+/**
+ * The environment of a stack without silver workers (`silverWorkers: 0`): no silver queue, so the
+ * turn keeper runs each FIFO batch inline as one group (the group design).
+ */
+export const STACK_ENV_INLINE: Record<string, string> = Object.fromEntries(Object.entries(STACK_ENV).filter(([name]) => name !== CLEANER_ENV.silverQueueUrl));
+
+/** The silver worker's factory (handlers/lambda.ts createSilverHandler). */
+export type SilverHandlerFactory = (deps: CleanerDeps & { sqs?: SQSClient }) => (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+
+/** createSilverHandler if handlers/lambda.ts exports it (the split is being written alongside). */
+export function silverHandlerFactory(): SilverHandlerFactory | undefined {
+  return (lambda as unknown as { createSilverHandler?: SilverHandlerFactory }).createSilverHandler;
+}
 
 export interface Hold {
   /** Executions held so far (their statement has not started running). */
@@ -51,9 +80,10 @@ export interface CleanerOptions {
   /** The test clock's start (epoch ms). */
   start?: number;
   /**
-   * The source queue's redrive policy (maxReceiveCount). Amazon SQS moves a message to the
+   * The landing queue's redrive policy (maxReceiveCount). Amazon SQS moves a message to the
    * dead-letter queue "after the value of maxReceiveCount is exceeded" (RedrivePolicy; SQS DG,
-   * "Using dead-letter queues in Amazon SQS", sqs-dead-letter-queues.html). None = no DLQ.
+   * "Using dead-letter queues in Amazon SQS", sqs-dead-letter-queues.html). None = no DLQ. The
+   * silver queue's is always the stack's MAX_RECEIVE_COUNT (components/cleaner-queue.ts).
    */
   maxReceiveCount?: number;
   /** Called at the start of every sleep of the handler (tests release holds on what they see). */
@@ -69,15 +99,20 @@ export interface CleanerOptions {
 export interface CleanerOnFake {
   aws: FakeAws;
   clock: { now: number };
+  /** The turn keeper (the landing queue's function). */
   handler: ReturnType<typeof createHandler>;
+  /** The silver worker (the silver queue's function); undefined until handlers/lambda.ts exports it. */
+  silverHandler: ReturnType<SilverHandlerFactory> | undefined;
   /** The handler's clock and sleep (a sleep waits for the next fake query to settle). */
   timing: Timing;
   /** Error log lines of the handler: message and fields. */
   errors: Array<{ message: string; fields: unknown }>;
   /** The EMF blobs the handler published, one per invocation with metrics. */
   published: Array<Record<string, unknown>>;
-  /** Messages moved to the dead-letter queue (their bodies). */
+  /** Messages moved to the landing queue's dead-letter queue (their bodies). */
   deadLetters: string[];
+  /** Messages moved to the silver queue's dead-letter queue (their bodies). */
+  silverDeadLetters: string[];
   context(remainingMs?: number): Context;
   /** Holds every statement matching `match` before it runs, until released. */
   hold(match: (execution: Execution) => boolean): Hold;
@@ -87,8 +122,19 @@ export interface CleanerOnFake {
    * has passed (the clock jumps by it), or go to the DLQ past maxReceiveCount.
    */
   deliver(remainingMs?: number): Promise<{ event: SQSEvent; response: SQSBatchResponse }>;
-  /** Delivers until the queue is empty (or only dead letters are left); returns every response. */
+  /**
+   * One poll of the silver queue's event source mapping (batch size 1): ONE visible message into
+   * the silver worker, deleted unless reported (reported: back after the visibility timeout, or
+   * to the silver DLQ past MAX_RECEIVE_COUNT). Undefined when no message is visible.
+   */
+  deliverSilver(remainingMs?: number): Promise<{ event: SQSEvent; response: SQSBatchResponse } | undefined>;
+  /** Delivers until the landing queue is empty (or only dead letters are left); returns every response. */
   drain(remainingMs?: number): Promise<SQSBatchResponse[]>;
+  /**
+   * Alternates silver and landing deliveries until both queues are empty; how many invocations
+   * of each function ran.
+   */
+  settle(remainingMs?: number): Promise<{ landing: number; silver: number }>;
   /** What was called on the fake from index `from` on. */
   callsSince(from: number): string[];
 }
@@ -102,6 +148,7 @@ export function cleanerOnFake(options: CleanerOptions = {}): CleanerOnFake {
     databases: [STACK.database],
     workGroups: [{ name: STACK.workGroup, enforceConfiguration: false }],
     rule: { pattern: landingEventPattern(STACK.buckets.bronze) as EventPattern, queue: STACK.queue, messageGroupId: LANDING_MESSAGE_GROUP },
+    queues: [{ name: STACK.silverQueue, contentBasedDeduplication: false }],
     settings: {
       now: () => clock.now,
       ...options.settings,
@@ -116,7 +163,7 @@ export function cleanerOnFake(options: CleanerOptions = {}): CleanerOnFake {
     },
   });
   createLakeTables(aws, STACK.database, STACK.buckets);
-  const { s3, glue, athena } = aws.clients();
+  const { s3, glue, athena, sqs } = aws.clients();
 
   const timing: Timing = {
     now: () => clock.now,
@@ -146,7 +193,10 @@ export function cleanerOnFake(options: CleanerOptions = {}): CleanerOnFake {
     metrics.clearMetrics();
     return metrics;
   };
-  const handler = createHandler({ env: options.env ?? STACK_ENV, s3, glue, athena, logger, metrics, timing });
+  // `sqs` is passed as a variable, not a literal, so this compiles before CleanerDeps names it.
+  const deps: CleanerDeps & { sqs: SQSClient } = { env: options.env ?? STACK_ENV, s3, glue, athena, sqs, logger, metrics, timing };
+  const handler = createHandler(deps);
+  const silverHandler = silverHandlerFactory()?.(deps);
 
   const context = (remainingMs = 600_000): Context => {
     const deadline = clock.now + remainingMs;
@@ -160,27 +210,46 @@ export function cleanerOnFake(options: CleanerOptions = {}): CleanerOnFake {
   };
 
   const deadLetters: string[] = [];
+  const silverDeadLetters: string[] = [];
   const queue = () => {
     if (!aws.queue) throw new Error('cleanerOnFake: no queue');
     return aws.queue;
+  };
+  const silverQueue = aws.sqs.queue(STACK.silverQueue);
+
+  /**
+   * What the event source mapping does after an invocation: deletes the messages not reported; a
+   * reported one comes back once its visibility timeout has passed (the clock jumps by it), or
+   * goes to the DLQ when its next receive would exceed maxReceiveCount.
+   */
+  const afterInvocation = (from: FakeFifoQueue, event: SQSEvent, response: SQSBatchResponse, maxReceiveCount: number | undefined, dead: string[]) => {
+    const reported = new Set(response.batchItemFailures.map((failure) => failure.itemIdentifier));
+    if (reported.size > 0) clock.now += options.visibilityTimeoutMs ?? 6 * 900_000;
+    for (const record of event.Records) {
+      const receives = Number(record.attributes.ApproximateReceiveCount);
+      if (!reported.has(record.messageId)) from.delete(record.receiptHandle);
+      else if (maxReceiveCount !== undefined && receives >= maxReceiveCount) {
+        dead.push(record.body);
+        from.delete(record.receiptHandle);
+      }
+    }
+    from.expireVisibility();
   };
 
   const deliver: CleanerOnFake['deliver'] = async (remainingMs) => {
     const event = aws.receiveSqsEvent();
     const response = await handler(event, context(remainingMs));
-    const reported = new Set(response.batchItemFailures.map((failure) => failure.itemIdentifier));
-    // A reported message comes back only once its visibility timeout has passed.
-    if (reported.size > 0) clock.now += options.visibilityTimeoutMs ?? 6 * 900_000;
-    for (const record of event.Records) {
-      const receives = Number(record.attributes.ApproximateReceiveCount);
-      if (!reported.has(record.messageId)) queue().delete(record.receiptHandle);
-      else if (options.maxReceiveCount !== undefined && receives >= options.maxReceiveCount) {
-        // Its next receive would exceed maxReceiveCount: SQS moves it to the DLQ instead.
-        deadLetters.push(record.body);
-        queue().delete(record.receiptHandle);
-      }
-    }
-    queue().expireVisibility();
+    afterInvocation(queue(), event, response, options.maxReceiveCount, deadLetters);
+    return { event, response };
+  };
+
+  const deliverSilver: CleanerOnFake['deliverSilver'] = async (remainingMs) => {
+    if (!silverHandler) throw new Error('cleanerOnFake.deliverSilver: handlers/lambda.ts does not export createSilverHandler yet');
+    // The silver event source mapping's batch size is 1 (one message group, one batch, per invocation).
+    const event = aws.receiveSqsEvent(1, STACK.silverQueue);
+    if (event.Records.length === 0) return undefined;
+    const response = await silverHandler(event, context(remainingMs));
+    afterInvocation(silverQueue, event, response, MAX_RECEIVE_COUNT, silverDeadLetters);
     return { event, response };
   };
 
@@ -188,10 +257,12 @@ export function cleanerOnFake(options: CleanerOptions = {}): CleanerOnFake {
     aws,
     clock,
     handler,
+    silverHandler,
     timing,
     errors,
     published,
     deadLetters,
+    silverDeadLetters,
     context,
     hold(match) {
       let open = () => {};
@@ -209,6 +280,7 @@ export function cleanerOnFake(options: CleanerOptions = {}): CleanerOnFake {
       };
     },
     deliver,
+    deliverSilver,
     async drain(remainingMs) {
       const responses: SQSBatchResponse[] = [];
       while (queue().depth > 0) {
@@ -216,6 +288,18 @@ export function cleanerOnFake(options: CleanerOptions = {}): CleanerOnFake {
         responses.push((await deliver(remainingMs)).response);
       }
       return responses;
+    },
+    async settle(remainingMs) {
+      const ran = { landing: 0, silver: 0 };
+      while (queue().depth > 0 || silverQueue.depth > 0) {
+        if (ran.landing + ran.silver >= 1_000) throw new Error('cleanerOnFake.settle: the queues never empty (a message failing forever without maxReceiveCount?)');
+        if (silverQueue.depth > 0 && (await deliverSilver(remainingMs))) ran.silver++;
+        if (queue().depth > 0) {
+          await deliver(remainingMs);
+          ran.landing++;
+        }
+      }
+      return ran;
     },
     callsSince: (from) => aws.state.calls.slice(from),
   };

@@ -81,7 +81,17 @@ export interface FifoMessage {
   deduplicationId: string;
   receiptHandle: string;
   receiveCount: number;
+  /**
+   * SQS: "The large, non-consecutive number that Amazon SQS assigns to each message. The length of
+   * SequenceNumber is 128 bits. SequenceNumber continues to increase for a particular
+   * MessageGroupId" (SendMessage response, SQS API reference). A decimal string; here it grows
+   * with every send to the queue (so within each group too) by a gap that is never 1.
+   */
+  sequenceNumber: string;
 }
+
+/** The first sequence number of a queue: 20 decimal digits, as SQS's look (well under 128 bits). */
+const FIRST_SEQUENCE = 18_890_000_000_000_000_000n;
 
 /**
  * Rule (l), an SQS FIFO queue (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/FIFO-key-terms.html,
@@ -98,6 +108,7 @@ export class FakeFifoQueue {
   private readonly inFlight = new Map<string, FifoMessage>();
   private readonly seen = new Map<string, number>();
   private sequence = 0;
+  private sequenceNumber = FIRST_SEQUENCE;
 
   constructor(
     readonly name: string,
@@ -106,14 +117,16 @@ export class FakeFifoQueue {
     if (!name.endsWith('.fifo')) throw new Error('The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, must end with .fifo suffix');
   }
 
-  send(input: { body: string; groupId: string; deduplicationId: string }): { messageId: string; duplicate: boolean } {
+  send(input: { body: string; groupId: string; deduplicationId: string }): { messageId: string; duplicate: boolean; sequenceNumber: string } {
     const seenAt = this.seen.get(input.deduplicationId);
-    if (seenAt !== undefined && this.now() - seenAt < 5 * 60_000) return { messageId: `dup-${input.deduplicationId}`, duplicate: true };
+    if (seenAt !== undefined && this.now() - seenAt < 5 * 60_000) return { messageId: `dup-${input.deduplicationId}`, duplicate: true, sequenceNumber: String(this.sequenceNumber) };
     this.seen.set(input.deduplicationId, this.now());
     this.sequence += 1;
-    const message: FifoMessage = { ...input, messageId: `m-${this.sequence}`, receiptHandle: '', receiveCount: 0 };
+    // Non-consecutive: the gap varies (1000 to 1006), deterministically.
+    this.sequenceNumber += 1000n + BigInt(this.sequence % 7);
+    const message: FifoMessage = { ...input, messageId: `m-${this.sequence}`, receiptHandle: '', receiveCount: 0, sequenceNumber: String(this.sequenceNumber) };
     this.messages.push(message);
-    return { messageId: message.messageId, duplicate: false };
+    return { messageId: message.messageId, duplicate: false, sequenceNumber: message.sequenceNumber };
   }
 
   /**
@@ -147,7 +160,21 @@ export class FakeFifoQueue {
     this.inFlight.clear();
   }
 
+  /**
+   * The visibility timeout of ONE received message runs out (the others stay in flight): it is
+   * visible again, at the head of its group (a concurrent poller's messages are not disturbed).
+   */
+  returnToQueue(receiptHandle: string): void {
+    this.inFlight.delete(receiptHandle);
+  }
+
+  /** Messages not yet deleted (visible or in flight). */
   get depth(): number {
     return this.messages.length;
+  }
+
+  /** Messages received and neither deleted nor returned yet. */
+  get inFlightCount(): number {
+    return this.inFlight.size;
   }
 }

@@ -1,12 +1,14 @@
 // The one fake of the AWS side: a CloudState, the services that enforce AWS's rules on it, and
-// the routing of landings (S3 → EventBridge rule → SQS FIFO queue). Tests build one FakeAws and
-// talk to it through real SDK clients (sdkClients) or over HTTP (http-face.ts).
+// the routing of landings (S3 → EventBridge rule → SQS FIFO queue) and further FIFO queues the
+// code sends to itself (fake-sqs.ts). Tests build one FakeAws and talk to it through real SDK
+// clients (sdkClients) or over HTTP (http-face.ts).
 import type { SQSEvent } from 'aws-lambda';
 import { CloudState, type FakeSettings } from './cloud-state.ts';
-import { type EventPattern, FakeFifoQueue, objectCreatedDetailEvent, patternMatches } from './event-routing.ts';
+import { type EventPattern, type FakeFifoQueue, objectCreatedDetailEvent, patternMatches } from './event-routing.ts';
 import { FakeAthena } from './fake-athena.ts';
 import { FakeGlue } from './fake-glue.ts';
 import { FakeS3 } from './fake-s3.ts';
+import { FakeSqs, type FakeQueueOptions } from './fake-sqs.ts';
 import { type SdkClients, sdkClients } from './sdk-face.ts';
 
 export interface FakeAwsOptions {
@@ -16,6 +18,8 @@ export interface FakeAwsOptions {
   settings?: Partial<FakeSettings>;
   /** Landings matching this EventBridge pattern go to the FIFO queue, in one message group. */
   rule?: { pattern: EventPattern; queue: string; messageGroupId: string };
+  /** Further FIFO queues (SendMessage targets), by name. */
+  queues?: Array<{ name: string } & FakeQueueOptions>;
 }
 
 export class FakeAws {
@@ -23,6 +27,8 @@ export class FakeAws {
   readonly s3: FakeS3;
   readonly glue: FakeGlue;
   readonly athena: FakeAthena;
+  readonly sqs: FakeSqs;
+  /** The queue the EventBridge rule targets (the landing queue). */
   readonly queue: FakeFifoQueue | undefined;
   private readonly opened: SdkClients[] = [];
 
@@ -36,9 +42,13 @@ export class FakeAws {
     this.s3 = new FakeS3(this.state);
     this.glue = new FakeGlue(this.state);
     this.athena = new FakeAthena(this.state);
+    this.sqs = new FakeSqs(() => this.state.settings.now());
+    for (const queue of options.queues ?? []) this.sqs.createQueue(queue.name, queue);
     const rule = options.rule;
     if (rule) {
-      const queue = new FakeFifoQueue(rule.queue);
+      // "If you specify an SQS FIFO queue as a target, the queue must have content-based
+      // deduplication enabled" (EventBridge API reference, SqsParameters).
+      const queue = this.sqs.createQueue(rule.queue, { contentBasedDeduplication: true });
       this.queue = queue;
       this.s3.onObjectCreated((created) => {
         const event = objectCreatedDetailEvent(created);
@@ -56,30 +66,14 @@ export class FakeAws {
     return clients;
   }
 
-  /** The Lambda event for the next messages the FIFO queue delivers (the event source mapping's poll). */
-  receiveSqsEvent(max = 10): SQSEvent {
-    if (!this.queue) throw new Error('FakeAws: no EventBridge rule and queue configured');
-    const arn = `arn:aws:sqs:us-east-1:123456789012:${this.queue.name}`;
-    return {
-      Records: this.queue.receive(max).map((message) => ({
-        messageId: message.messageId,
-        receiptHandle: message.receiptHandle,
-        body: message.body,
-        attributes: {
-          ApproximateReceiveCount: String(message.receiveCount),
-          SentTimestamp: '0',
-          SenderId: 'events.amazonaws.com',
-          ApproximateFirstReceiveTimestamp: '0',
-          MessageGroupId: message.groupId,
-          MessageDeduplicationId: message.deduplicationId,
-        },
-        messageAttributes: {},
-        md5OfBody: '',
-        eventSource: 'aws:sqs',
-        eventSourceARN: arn,
-        awsRegion: 'us-east-1',
-      })),
-    };
+  /**
+   * The Lambda event for the next messages a FIFO queue delivers (the event source mapping's
+   * poll): the rule's queue unless `queueName` names another.
+   */
+  receiveSqsEvent(max = 10, queueName?: string): SQSEvent {
+    const name = queueName ?? this.queue?.name;
+    if (!name) throw new Error('FakeAws: no EventBridge rule and queue configured');
+    return { Records: this.sqs.receiveRecords(name, max) };
   }
 
   async close(): Promise<void> {

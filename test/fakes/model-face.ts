@@ -1,6 +1,6 @@
 // The SDK face of the fake in MODEL mode: real SDK v3 clients whose `send` is answered at the
 // client boundary: S3 and Glue commands by the fake services on the shared state, Athena commands
-// by the statement model (model-athena.ts), each call costing its latency (latency-model.ts) in
+// by the statement model (model-athena.ts), SQS sends by the fake's queues (fake-sqs.ts), each call costing its latency (latency-model.ts) in
 // virtual time (virtual-clock.ts). A call's effect happens when it is made; its answer arrives
 // once its latency has passed.
 //
@@ -22,6 +22,7 @@ import {
   GlueClient,
 } from '@aws-sdk/client-glue';
 import { CopyObjectCommand, DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { FakeAws } from './fake-aws.ts';
 import type { LatencyModel } from './latency-model.ts';
 import type { ModelAthena } from './model-athena.ts';
@@ -35,13 +36,15 @@ export interface CallCounts {
   s3: number;
   glue: number;
   athena: number;
+  sqs: number;
 }
 
 export function modelClients(aws: FakeAws, model: ModelAthena, clock: VirtualClock, latency: LatencyModel): SdkClients & { calls: CallCounts } {
-  const calls: CallCounts = { s3: 0, glue: 0, athena: 0 };
+  const calls: CallCounts = { s3: 0, glue: 0, athena: 0, sqs: 0 };
   const s3 = new S3Client(clientConfig);
   const glue = new GlueClient(clientConfig);
   const athena = new AthenaClient(clientConfig);
+  const sqs = new SQSClient(clientConfig);
   // The work is real (tracked, so the clock waits for it); the answer comes after the latency.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   type Work = (input: any) => unknown;
@@ -85,6 +88,12 @@ export function modelClients(aws: FakeAws, model: ModelAthena, clock: VirtualClo
     [GetPartitionsCommand, timed('glue', gluems, (input) => aws.glue.getPartitions(input))],
     [DeletePartitionCommand, timed('glue', gluems, (input) => aws.glue.deletePartition(input))],
   ]);
+  // An SQS send costs what one S3 request costs (latency-model.ts s3RequestMs, 30 ms): the model
+  // has no SQS figure of its own, and both are one HTTPS round trip to a regional endpoint.
+  answer(sqs, [
+    [SendMessageCommand, timed('sqs', latency.s3RequestMs, (input) => aws.sqs.sendMessage(input))],
+    [SendMessageBatchCommand, timed('sqs', latency.s3RequestMs, (input) => aws.sqs.sendMessageBatch(input))],
+  ]);
   // Athena's API calls cost nothing beyond the statement's modelled duration (latency-model.ts).
   answer(athena, [
     [StartQueryExecutionCommand, timed('athena', 0, (input) => model.startQueryExecution(input))],
@@ -95,12 +104,14 @@ export function modelClients(aws: FakeAws, model: ModelAthena, clock: VirtualClo
     s3,
     glue,
     athena,
+    sqs,
     calls,
     restore() {
-      for (const client of [s3, glue, athena]) delete (client as { send?: unknown }).send;
+      for (const client of [s3, glue, athena, sqs]) delete (client as { send?: unknown }).send;
       s3.destroy();
       glue.destroy();
       athena.destroy();
+      sqs.destroy();
     },
   };
 }

@@ -22,10 +22,12 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
+import { SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { FakeAthena } from './fake-athena.ts';
 import type { FakeGlue } from './fake-glue.ts';
 import type { FakeS3 } from './fake-s3.ts';
+import type { FakeSqs } from './fake-sqs.ts';
 
 const clientConfig = { region: 'us-east-1', credentials: { accessKeyId: 'fake', secretAccessKey: 'fake' } };
 
@@ -33,18 +35,21 @@ export interface SdkClients {
   s3: S3Client;
   glue: GlueClient;
   athena: AthenaClient;
+  sqs: SQSClient;
   restore(): void;
 }
 
 /** Fresh clients answered by the fakes. Commands the fakes do not know fail loudly (mock default). */
-export function sdkClients(fakes: { s3: FakeS3; glue: FakeGlue; athena: FakeAthena }): SdkClients {
+export function sdkClients(fakes: { s3: FakeS3; glue: FakeGlue; athena: FakeAthena; sqs: FakeSqs }): SdkClients {
   const s3 = new S3Client(clientConfig);
   const glue = new GlueClient(clientConfig);
   const athena = new AthenaClient(clientConfig);
+  const sqs = new SQSClient(clientConfig);
   const m3 = mockClient(s3);
   const mg = mockClient(glue);
   const ma = mockClient(athena);
-  for (const mock of [m3, mg, ma] as Array<{ onAnyCommand: (input?: object) => { rejects: (e: Error) => void } }>) {
+  const mq = mockClient(sqs);
+  for (const mock of [m3, mg, ma, mq] as Array<{ onAnyCommand: (input?: object) => { rejects: (e: Error) => void } }>) {
     mock.onAnyCommand().rejects(new Error('fake AWS: this command is not emulated'));
   }
   m3.on(HeadObjectCommand).callsFake((input) => fakes.s3.headObject(input));
@@ -65,17 +70,22 @@ export function sdkClients(fakes: { s3: FakeS3; glue: FakeGlue; athena: FakeAthe
   ma.on(StartQueryExecutionCommand).callsFake((input) => fakes.athena.startQueryExecution(input));
   ma.on(GetQueryExecutionCommand).callsFake((input) => fakes.athena.getQueryExecution(input));
   ma.on(GetQueryResultsCommand).callsFake((input) => fakes.athena.getQueryResults(input));
+  mq.on(SendMessageCommand).callsFake((input) => fakes.sqs.sendMessage(input));
+  mq.on(SendMessageBatchCommand).callsFake((input) => fakes.sqs.sendMessageBatch(input));
   return {
     s3,
     glue,
     athena,
+    sqs,
     restore() {
       m3.restore();
       mg.restore();
       ma.restore();
+      mq.restore();
       s3.destroy();
       glue.destroy();
       athena.destroy();
+      sqs.destroy();
     },
   };
 }

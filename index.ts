@@ -73,6 +73,7 @@ const cleaner = new Cleaner('cleaner', {
   zipMaxRatio: settings.zipMaxRatio,
   landingMaxBytes: settings.landingMaxBytes,
   dedupeHorizonDays: settings.dedupeHorizonDays,
+  silverWorkers: settings.silverWorkers,
   ...(settings.alarmEmail ? { alarmEmail: settings.alarmEmail } : {}),
   // Relative to the project folder, where `pulumi up` runs: the same inputs on every machine.
   // The Dockerfile builds the bundle itself (multi-stage), so `pulumi up` needs no prior build.
@@ -96,4 +97,8 @@ export const imageUri = cleaner.image.imageUri;
 export const queueUrl = cleaner.queue.url;
 export const deadLetterQueueUrl = cleaner.deadLetterQueue.url;
 export const alarmTopicArn = cleaner.alarmTopic.arn;
+// Undefined (no output) on a stack with silverWorkers 0.
+export const silverQueueUrl = cleaner.silverQueue?.url;
+export const silverDeadLetterQueueUrl = cleaner.silverDeadLetterQueue?.url;
+export const silverFunctionName = cleaner.silverFunction?.name;
 export const namedQueryIds = pulumi.output(Object.fromEntries(Object.entries(catalog.namedQueries).map(([name, query]) => [name, query.id])));

@@ -1,4 +1,5 @@
-// The cleaner's alarm topic, its optional e-mail subscription and its four alarms. They are
+// The cleaner's alarm topic, its optional e-mail subscription and its alarms: four, plus three for
+// the silver workers (their dead-letter queue, their errors and throttles) when the stack has them. They are
 // children of the Cleaner component with the names they always had (`${name}-...`), so moving
 // their code here leaves every URN as it was.
 import * as aws from '@pulumi/aws';
@@ -31,6 +32,8 @@ export interface CleanerAlarmsArgs {
   alarmEmail?: string;
   deadLetterQueue: aws.sqs.Queue;
   function: aws.lambda.Function;
+  /** The silver workers' dead-letter queue and function; none when the stack has no workers. */
+  silver?: { deadLetterQueue: aws.sqs.Queue; function: aws.lambda.Function };
 }
 
 /** Creates the topic and the alarms as children of `parent` (the Cleaner); returns the topic. */
@@ -43,28 +46,55 @@ export function createCleanerAlarms(parent: pulumi.Resource, args: CleanerAlarms
   }
   const alarm = (suffix: string, inputs: Omit<aws.cloudwatch.MetricAlarmArgs, 'comparisonOperator' | 'evaluationPeriods'>) =>
     new aws.cloudwatch.MetricAlarm(`${name}-${suffix}-alarm`, { ...inputs, ...alertOnAnyOccurrence(topic.arn) }, childOpts);
-  alarm('dead-letter', {
-    name: `${namePrefix}-landings-dead-letters`,
-    alarmDescription: 'A landing failed every retry and waits in the dead-letter queue',
-    namespace: 'AWS/SQS',
-    metricName: 'ApproximateNumberOfMessagesVisible',
-    dimensions: { QueueName: args.deadLetterQueue.name },
-    statistic: 'Maximum',
-  });
-  // The Lambda's own metrics: one alarm each, same shape, named after the metric.
-  const lambdaAlarms = [
-    { suffix: 'errors', metricName: 'Errors', alarmDescription: 'The cleaner Lambda failed an invocation' },
-    { suffix: 'throttles', metricName: 'Throttles', alarmDescription: 'The cleaner Lambda was throttled (account concurrency exhausted): landings wait' },
+  // Dead letters, one alarm per dead-letter queue.
+  const deadLetterAlarms = [
+    {
+      suffix: 'dead-letter',
+      name: `${namePrefix}-landings-dead-letters`,
+      alarmDescription: 'A landing failed every retry and waits in the dead-letter queue',
+      queue: args.deadLetterQueue,
+    },
+    ...(args.silver
+      ? [
+          {
+            suffix: 'silver-dead-letter',
+            name: `${namePrefix}-silver-dead-letters`,
+            alarmDescription: "A batch's own steps failed every retry: the turn keeper skips that landing (its log names it); re-land or reprocess it",
+            queue: args.silver.deadLetterQueue,
+          },
+        ]
+      : []),
   ];
-  for (const { suffix, metricName, alarmDescription } of lambdaAlarms) {
+  for (const { suffix, name: alarmName, alarmDescription, queue } of deadLetterAlarms) {
     alarm(suffix, {
-      name: `${namePrefix}-cleaner-${suffix}`,
+      name: alarmName,
       alarmDescription,
-      namespace: 'AWS/Lambda',
-      metricName,
-      dimensions: { FunctionName: args.function.name },
-      statistic: 'Sum',
+      namespace: 'AWS/SQS',
+      metricName: 'ApproximateNumberOfMessagesVisible',
+      dimensions: { QueueName: queue.name },
+      statistic: 'Maximum',
     });
+  }
+  // The Lambdas' own metrics: one alarm per function and metric, same shape, named after both.
+  const functions = [
+    { prefix: '', physical: 'cleaner', label: 'The cleaner Lambda', function: args.function },
+    ...(args.silver ? [{ prefix: 'silver-worker-', physical: 'silver-worker', label: 'A silver worker', function: args.silver.function }] : []),
+  ];
+  const lambdaAlarms = [
+    { suffix: 'errors', metricName: 'Errors', alarmDescription: (label: string) => `${label} failed an invocation` },
+    { suffix: 'throttles', metricName: 'Throttles', alarmDescription: (label: string) => `${label} was throttled (account concurrency exhausted): landings wait` },
+  ];
+  for (const fn of functions) {
+    for (const { suffix, metricName, alarmDescription } of lambdaAlarms) {
+      alarm(`${fn.prefix}${suffix}`, {
+        name: `${namePrefix}-${fn.physical}-${suffix}`,
+        alarmDescription: alarmDescription(fn.label),
+        namespace: 'AWS/Lambda',
+        metricName,
+        dimensions: { FunctionName: fn.function.name },
+        statistic: 'Sum',
+      });
+    }
   }
   alarm('landings-refused', {
     name: `${namePrefix}-landings-refused`,

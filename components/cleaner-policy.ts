@@ -1,6 +1,14 @@
 // The cleaner role's policy: one statement per purpose, each naming its exact resources. Pure,
 // so tests assert the exact statements.
-import { LANDED_COPY_PREFIX, LANDED_MANIFEST_PREFIX } from '../handlers/core/lake-prefixes.ts';
+//
+// One role for both functions, the turn keeper and the silver workers. A worker runs a batch's
+// own steps (prepare-batch.ts), the very code the turn keeper runs inline when the stack has no
+// workers, so it needs all but a few of the turn keeper's grants: a role of its own would drop
+// only bronze PutObject (zip members), the gold table's writes and glue:CreatePartition (the
+// commit), at the price of a second statement list that no test here can check against AWS. The
+// statements the split adds (SilverQueue, QueueSends, TurnRecord*) appear only with a silver
+// queue, so a stack without workers keeps exactly today's policy.
+import { LANDED_COPY_PREFIX, LANDED_MANIFEST_PREFIX, TURNS_PREFIX } from '../handlers/core/lake-prefixes.ts';
 import { LAKE_TABLES, TABLE_LAYER } from '../handlers/core/tables.ts';
 import { PIPELINE_RESULTS_PREFIX } from './catalog.ts';
 
@@ -37,6 +45,8 @@ export interface CleanerPolicyArgs {
   pipelineWorkgroupArn: string;
   queueArn: string;
   logGroupArn: string;
+  /** The silver workers' queue and log group; none when the stack has no workers. */
+  silver?: { queueArn: string; logGroupArn: string };
 }
 
 /** The catalog, database and table ARNs that go with a Glue database ARN. */
@@ -45,6 +55,50 @@ export function glueArns(databaseArn: string): { catalog: string; database: stri
   if (!match) throw new Error(`'${databaseArn}' is not a Glue database ARN`);
   const [, base, database] = match;
   return { catalog: `${base}:catalog`, database: databaseArn, table: (name) => `${base}:table/${database}/${name}` };
+}
+
+/** `logs:` resource of a log group's streams. */
+function logStreams(logGroupArn: string): string {
+  return `${logGroupArn.replace(/:\*$/, '')}:*`;
+}
+
+/** The statements a silver queue adds (see the header): the split design's queues and turn records. */
+function silverStatements(args: CleanerPolicyArgs, silver: NonNullable<CleanerPolicyArgs['silver']>): PolicyStatement[] {
+  return [
+    {
+      // The silver queue's event source mapping polls with the function's role: the permissions
+      // of AWSLambdaSQSQueueExecutionRole ("Setting up Lambda execution role permissions",
+      // https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html), plus
+      // ChangeMessageVisibility as on the landing queue.
+      Sid: 'SilverQueue',
+      Effect: 'Allow',
+      Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility'],
+      Resource: silver.queueArn,
+    },
+    {
+      // The turn keeper sends prepare messages to the silver queue and gold-turn notes to the
+      // landing queue; a worker sends silver-ready notes to the landing queue.
+      Sid: 'QueueSends',
+      Effect: 'Allow',
+      Action: ['sqs:SendMessage'],
+      Resource: [args.queueArn, silver.queueArn],
+    },
+    {
+      // Pending, prepared and failed records: written, read and deleted by key.
+      Sid: 'TurnRecordObjects',
+      Effect: 'Allow',
+      Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+      Resource: `${args.silverBucketArn}/${TURNS_PREFIX}*`,
+    },
+    {
+      // The gold turn lists pending/, prepared/ and failed/ (ListObjectsV2 is s3:ListBucket).
+      Sid: 'TurnRecordsList',
+      Effect: 'Allow',
+      Action: ['s3:ListBucket'],
+      Resource: args.silverBucketArn,
+      Condition: { StringLike: { 's3:prefix': [`${TURNS_PREFIX}*`] } },
+    },
+  ];
 }
 
 /** Every statement of the cleaner's role. */
@@ -176,8 +230,10 @@ export function cleanerPolicyStatements(args: CleanerPolicyArgs): PolicyStatemen
       Sid: 'OwnLogGroup',
       Effect: 'Allow',
       Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-      Resource: `${args.logGroupArn.replace(/:\*$/, '')}:*`,
+      // A plain string without workers: a stack with silverWorkers 0 keeps today's document.
+      Resource: args.silver ? [logStreams(args.logGroupArn), logStreams(args.silver.logGroupArn)] : logStreams(args.logGroupArn),
     },
+    ...(args.silver ? silverStatements(args, args.silver) : []),
   ];
 }
 

@@ -1,5 +1,6 @@
 // The cleaner's landing queue, its FIFO dead-letter queue, the S3 → EventBridge trigger that fills
-// it and the event source mapping that drains it into the Lambda. The rules behind the trigger
+// it and the event source mapping that drains it into the Lambda (the turn keeper); and the
+// silver workers' FIFO queue, its dead-letter queue and its mapping. The rules behind the trigger
 // are in landing-events.ts. Every resource is a child of the Cleaner component under the name it
 // always had (`${name}-...`), so moving its code here leaves every URN as it was.
 import * as aws from '@pulumi/aws';
@@ -23,44 +24,87 @@ export const VISIBILITY_TIMEOUT_FACTOR = 6;
 /** SQS allows a visibility timeout of at most 12 hours. */
 export const MAX_VISIBILITY_TIMEOUT_SECONDS = 12 * 3600;
 
-/** The visibility timeout of the landing queue for a function timeout. */
+/** 14 days, SQS's longest retention: a dead letter waits for the operator. */
+const DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 3600;
+/** 4 days (SQS's default): a backlog this old means the pipeline is down and alarmed long since. */
+const QUEUE_RETENTION_SECONDS = 4 * 24 * 3600;
+
+/** The visibility timeout of a queue feeding a function with this timeout. */
 export function visibilityTimeoutSeconds(functionTimeoutSeconds: number): number {
   const seconds = VISIBILITY_TIMEOUT_FACTOR * functionTimeoutSeconds;
   if (seconds > MAX_VISIBILITY_TIMEOUT_SECONDS) throw new Error(`visibility timeout ${seconds} s exceeds SQS's ${MAX_VISIBILITY_TIMEOUT_SECONDS} s`);
   return seconds;
 }
 
-export interface LandingQueues {
+/** A FIFO queue and its FIFO dead-letter queue. */
+export interface FifoQueuePair {
   queue: aws.sqs.Queue;
   deadLetterQueue: aws.sqs.Queue;
 }
 
-/** The FIFO landing queue and its FIFO dead-letter queue, children of `parent` (the Cleaner). */
-export function createLandingQueues(parent: pulumi.Resource, args: { name: string; namePrefix: string; timeoutSeconds: number }): LandingQueues {
+/**
+ * A FIFO dead-letter queue, then the FIFO queue that redrives to it after MAX_RECEIVE_COUNT
+ * receives; children of `parent` (the Cleaner). "A FIFO queue can only use a FIFO DLQ"
+ * (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-configure-dead-letter-queue.html).
+ */
+function fifoQueueWithDeadLetters(
+  parent: pulumi.Resource,
+  args: { queueName: string; resourceName: string; deadLetterResourceName: string; timeoutSeconds: number; contentBasedDeduplication: boolean },
+): FifoQueuePair {
   const childOpts = { parent };
-  // "A FIFO queue can only use a FIFO DLQ"
-  // (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-configure-dead-letter-queue.html).
   const deadLetterQueue = new aws.sqs.Queue(
-    `${args.name}-dead-letter-queue`,
-    { name: fifoQueueName(`${args.namePrefix}-landings-dlq`), fifoQueue: true, messageRetentionSeconds: 14 * 24 * 3600, sqsManagedSseEnabled: true },
+    args.deadLetterResourceName,
+    { name: fifoQueueName(`${args.queueName}-dlq`), fifoQueue: true, messageRetentionSeconds: DEAD_LETTER_RETENTION_SECONDS, sqsManagedSseEnabled: true },
     childOpts,
   );
   const queue = new aws.sqs.Queue(
-    `${args.name}-queue`,
+    args.resourceName,
     {
-      name: fifoQueueName(`${args.namePrefix}-landings`),
+      name: fifoQueueName(args.queueName),
       fifoQueue: true,
-      // Required of a FIFO queue that is an EventBridge target (landing-events.ts).
-      contentBasedDeduplication: true,
+      contentBasedDeduplication: args.contentBasedDeduplication,
       visibilityTimeoutSeconds: visibilityTimeoutSeconds(args.timeoutSeconds),
-      messageRetentionSeconds: 4 * 24 * 3600,
-      // SQS-managed keys: EventBridge needs no KMS grant to send to the queue.
+      messageRetentionSeconds: QUEUE_RETENTION_SECONDS,
+      // SQS-managed keys: neither EventBridge nor the Lambda poller needs a KMS grant (kms:Decrypt
+      // is only asked of a queue encrypted with a KMS key, services-sqs-configure.html).
       sqsManagedSseEnabled: true,
       redrivePolicy: deadLetterQueue.arn.apply((deadLetterTargetArn) => JSON.stringify({ deadLetterTargetArn, maxReceiveCount: MAX_RECEIVE_COUNT })),
     },
     childOpts,
   );
   return { queue, deadLetterQueue };
+}
+
+/** The FIFO landing queue and its FIFO dead-letter queue, children of `parent` (the Cleaner). */
+export function createLandingQueues(parent: pulumi.Resource, args: { name: string; namePrefix: string; timeoutSeconds: number }): FifoQueuePair {
+  return fifoQueueWithDeadLetters(parent, {
+    queueName: `${args.namePrefix}-landings`,
+    resourceName: `${args.name}-queue`,
+    deadLetterResourceName: `${args.name}-dead-letter-queue`,
+    timeoutSeconds: args.timeoutSeconds,
+    // Required of a FIFO queue that is an EventBridge target (landing-events.ts).
+    contentBasedDeduplication: true,
+  });
+}
+
+/**
+ * The silver workers' FIFO queue and its FIFO dead-letter queue, children of `parent` (the
+ * Cleaner). One message group per batch (the turn keeper sends MessageGroupId = batchId): SQS
+ * never hands one group's message to two consumers at once, so a batch is never prepared twice
+ * concurrently while different batches run in parallel. No content-based deduplication: the
+ * sender names each message (MessageDeduplicationId = batchId), so a re-sent prepare message of
+ * the same batch within SQS's 5-minute deduplication interval is dropped whatever its body
+ * (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/FIFO-key-terms.html).
+ * Visibility is six times the worker's timeout, as for the landing queue.
+ */
+export function createSilverQueues(parent: pulumi.Resource, args: { name: string; namePrefix: string; timeoutSeconds: number }): FifoQueuePair {
+  return fifoQueueWithDeadLetters(parent, {
+    queueName: `${args.namePrefix}-silver`,
+    resourceName: `${args.name}-silver-queue`,
+    deadLetterResourceName: `${args.name}-silver-dead-letter-queue`,
+    timeoutSeconds: args.timeoutSeconds,
+    contentBasedDeduplication: false,
+  });
 }
 
 /** S3 → EventBridge → the landing queue, children of `parent` (the Cleaner); returns the rule. */
@@ -116,6 +160,33 @@ export function createQueueMapping(
       batchSize: args.batchSize,
       // A failed file and every later message are retried (FIFO); the earlier ones are deleted.
       functionResponseTypes: ['ReportBatchItemFailures'],
+    },
+    { parent, dependsOn: [args.rolePolicy] },
+  );
+}
+
+/**
+ * The silver queue → silver worker mapping, a child of `parent` (the Cleaner), after the role's
+ * policy. One message per invocation: a worker prepares one batch and reports it alone. The
+ * mapping's maximum concurrency bounds the workers (stack-config.ts keeps them under Athena's DML
+ * quota); "For FIFO queues, concurrent invocations are capped either by the number of message
+ * group IDs (messageGroupId) or the maximum concurrency setting—whichever is lower"
+ * (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html), and each batch is its
+ * own group. No reserved concurrency: the mapping does not see it (header of cleaner.ts).
+ */
+export function createSilverMapping(
+  parent: pulumi.Resource,
+  args: { name: string; queue: aws.sqs.Queue; function: aws.lambda.Function; maximumConcurrency: number; rolePolicy: aws.iam.RolePolicy },
+): aws.lambda.EventSourceMapping {
+  return new aws.lambda.EventSourceMapping(
+    `${args.name}-silver-queue-mapping`,
+    {
+      eventSourceArn: args.queue.arn,
+      functionName: args.function.arn,
+      batchSize: 1,
+      // The worker reports its one failed message (the handler's batchItemFailures).
+      functionResponseTypes: ['ReportBatchItemFailures'],
+      scalingConfig: { maximumConcurrency: args.maximumConcurrency },
     },
     { parent, dependsOn: [args.rolePolicy] },
   );

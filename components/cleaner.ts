@@ -1,6 +1,9 @@
-// The cleaner: its container image, the Lambda that orchestrates Athena, its IAM role, and the
-// S3 → EventBridge → SQS FIFO (with a FIFO dead-letter queue) → Lambda trigger, plus a log group
-// and alarms. This class is the wiring; each concern is its own file: the IAM statements in
+// The cleaner: its container image, the Lambda that orchestrates Athena (the turn keeper), its IAM
+// role, and the S3 → EventBridge → SQS FIFO (with a FIFO dead-letter queue) → Lambda trigger, plus
+// a log group and alarms; and, unless the stack sets silverWorkers to 0, the silver workers: a
+// second FIFO queue (one message group per batch) and a second function from the same image
+// that prepares one batch per invocation while the turn keeper takes the gold turns in landing
+// order. This class is the wiring; each concern is its own file: the IAM statements in
 // cleaner-policy.ts, the Lambda environment in cleaner-environment.ts, the queues, trigger and
 // mapping in cleaner-queue.ts (their rules in landing-events.ts), the alarms in cleaner-alarms.ts.
 //
@@ -23,7 +26,14 @@ import * as pulumi from '@pulumi/pulumi';
 import { createCleanerAlarms } from './cleaner-alarms.ts';
 import { cleanerEnvironment } from './cleaner-environment.ts';
 import { cleanerPolicyDocument } from './cleaner-policy.ts';
-import { createLandingQueues, createLandingTrigger, createQueueMapping } from './cleaner-queue.ts';
+import { createLandingQueues, createLandingTrigger, createQueueMapping, createSilverMapping, createSilverQueues, MAX_RECEIVE_COUNT } from './cleaner-queue.ts';
+
+/**
+ * The image's CMD is the turn keeper (`index.handler`, lambda/Dockerfile); the workers run the same
+ * bundle's other export. ImageConfig holds "configuration values that override the container
+ * image Dockerfile settings", its Command the CMD (https://docs.aws.amazon.com/lambda/latest/dg/API_ImageConfig.html).
+ */
+export const SILVER_WORKER_COMMAND = ['index.silverHandler'];
 
 /** The role's name: IAM names are global to the account, so the region keeps two regions' stacks apart. */
 export function roleName(namePrefix: string, region: string): string {
@@ -69,6 +79,8 @@ export interface CleanerArgs {
   landingMaxBytes: number;
   /** The dedupe horizon in days (procureflow:dedupeHorizonDays); 0 or none = off. */
   dedupeHorizonDays?: number;
+  /** Silver workers at once (procureflow:silverWorkers); 0 = no silver queue, no worker: inline groups. */
+  silverWorkers: number;
   alarmEmail?: string;
   /** Build context of the image (the repository root) and its Dockerfile. */
   dockerContext: string;
@@ -83,6 +95,10 @@ export class Cleaner extends pulumi.ComponentResource {
   readonly deadLetterQueue: aws.sqs.Queue;
   readonly landingRule: aws.cloudwatch.EventRule;
   readonly alarmTopic: aws.sns.Topic;
+  /** The silver workers' queue, dead-letter queue and function; undefined when silverWorkers is 0. */
+  readonly silverQueue: aws.sqs.Queue | undefined;
+  readonly silverDeadLetterQueue: aws.sqs.Queue | undefined;
+  readonly silverFunction: aws.lambda.Function | undefined;
 
   constructor(name: string, args: CleanerArgs, opts?: pulumi.ComponentResourceOptions) {
     super('procureflow:cleaner:Cleaner', name, {}, opts);
@@ -123,6 +139,16 @@ export class Cleaner extends pulumi.ComponentResource {
     this.deadLetterQueue = queues.deadLetterQueue;
     this.queue = queues.queue;
 
+    // The workers run with the turn keeper's timeout: one file's silver can take as long as a
+    // group's, and the silver queue's visibility follows it.
+    const workerName = `${args.namePrefix}-silver-worker`;
+    const silverQueues = args.silverWorkers > 0 ? createSilverQueues(this, { name, namePrefix: args.namePrefix, timeoutSeconds: args.timeoutSeconds }) : undefined;
+    this.silverQueue = silverQueues?.queue;
+    this.silverDeadLetterQueue = silverQueues?.deadLetterQueue;
+    const workerLogGroup = silverQueues
+      ? new aws.cloudwatch.LogGroup(`${name}-silver-log-group`, { name: `/aws/lambda/${workerName}`, retentionInDays: args.logRetentionDays }, childOpts)
+      : undefined;
+
     const role = new aws.iam.Role(
       `${name}-role`,
       {
@@ -140,16 +166,17 @@ export class Cleaner extends pulumi.ComponentResource {
         role: role.id,
         policy: pulumi
           .all([
-            args.bronzeBucket.arn,
-            args.silverBucket.arn,
-            args.goldBucket.arn,
-            args.athenaResultsBucket.arn,
+            pulumi.all([args.bronzeBucket.arn, args.silverBucket.arn, args.goldBucket.arn, args.athenaResultsBucket.arn]),
             args.database.arn,
             args.pipelineWorkgroup.arn,
             this.queue.arn,
             logGroup.arn,
+            // The workers' queue and log group, or undefined: a stack without workers.
+            silverQueues && workerLogGroup
+              ? pulumi.all([silverQueues.queue.arn, workerLogGroup.arn]).apply(([queueArn, logGroupArn]) => ({ queueArn, logGroupArn }))
+              : pulumi.output(undefined),
           ])
-          .apply(([bronze, silver, gold, results, database, workgroup, queue, logs]) =>
+          .apply(([[bronze, silver, gold, results], database, workgroup, queue, logs, workers]) =>
             cleanerPolicyDocument({
               bronzeBucketArn: bronze,
               bronzePrefix: args.bronzePrefix,
@@ -160,11 +187,41 @@ export class Cleaner extends pulumi.ComponentResource {
               pipelineWorkgroupArn: workgroup,
               queueArn: queue,
               logGroupArn: logs,
+              ...(workers ? { silver: workers } : {}),
             }),
           ),
       },
       childOpts,
     );
+
+    // One environment for both functions (cleaner-environment.ts).
+    const environment = pulumi
+      .all([
+        args.bronzeBucket.bucket,
+        args.silverBucket.bucket,
+        args.goldBucket.bucket,
+        args.database.name,
+        args.pipelineWorkgroup.name,
+        this.queue.url,
+        pulumi.output(this.silverQueue?.url),
+      ])
+      .apply(([bronzeBucket, silverBucket, goldBucket, databaseName, pipelineWorkgroupName, landingQueueUrl, silverQueueUrl]) =>
+        cleanerEnvironment({
+          bronzeBucket,
+          silverBucket,
+          goldBucket,
+          databaseName,
+          pipelineWorkgroupName,
+          bronzePrefix: args.bronzePrefix,
+          zipMaxTotalBytes: args.zipMaxTotalBytes,
+          zipMaxRatio: args.zipMaxRatio,
+          landingMaxBytes: args.landingMaxBytes,
+          dedupeHorizonDays: args.dedupeHorizonDays ?? 0,
+          landingQueueUrl,
+          ...(silverQueueUrl === undefined ? {} : { silverQueueUrl }),
+          silverMaxReceives: MAX_RECEIVE_COUNT,
+        }),
+      );
 
     this.function = new aws.lambda.Function(
       `${name}-function`,
@@ -179,24 +236,7 @@ export class Cleaner extends pulumi.ComponentResource {
         timeout: args.timeoutSeconds,
         // Room to download a landed zip before streaming its members back to bronze.
         ephemeralStorage: { size: args.ephemeralStorageMb },
-        environment: {
-          variables: pulumi
-            .all([args.bronzeBucket.bucket, args.silverBucket.bucket, args.goldBucket.bucket, args.database.name, args.pipelineWorkgroup.name])
-            .apply(([bronzeBucket, silverBucket, goldBucket, databaseName, pipelineWorkgroupName]) =>
-              cleanerEnvironment({
-                bronzeBucket,
-                silverBucket,
-                goldBucket,
-                databaseName,
-                pipelineWorkgroupName,
-                bronzePrefix: args.bronzePrefix,
-                zipMaxTotalBytes: args.zipMaxTotalBytes,
-                zipMaxRatio: args.zipMaxRatio,
-                landingMaxBytes: args.landingMaxBytes,
-                dedupeHorizonDays: args.dedupeHorizonDays ?? 0,
-              }),
-            ),
-        },
+        environment: { variables: environment },
       },
       { parent: this, dependsOn: [logGroup, rolePolicy] },
     );
@@ -204,12 +244,40 @@ export class Cleaner extends pulumi.ComponentResource {
     this.landingRule = createLandingTrigger(this, { name, namePrefix: args.namePrefix, bronzeBucket: args.bronzeBucket, queue: this.queue });
     createQueueMapping(this, { name, queue: this.queue, function: this.function, batchSize: args.batchSize, rolePolicy });
 
+    this.silverFunction =
+      silverQueues && workerLogGroup
+        ? new aws.lambda.Function(
+            `${name}-silver-function`,
+            {
+              name: workerName,
+              description: "Prepares one landed .dat (landing, silver, rejects, its figures) for the turn keeper's gold turn",
+              packageType: 'Image',
+              imageUri: this.image.imageUri,
+              imageConfig: { commands: SILVER_WORKER_COMMAND },
+              architectures: ['x86_64'],
+              role: role.arn,
+              // The turn keeper's memory: the Lambda bench's 91 MB peak (README "Performance") was
+              // measured on the whole handler, not a worker alone, so 128 MB is not shown safe.
+              memorySize: args.memoryMb,
+              timeout: args.timeoutSeconds,
+              // No ephemeralStorage: only the turn keeper downloads a zip to /tmp (handle-landings.ts),
+              // so the workers keep Lambda's default 512 MB.
+              environment: { variables: environment },
+            },
+            { parent: this, dependsOn: [workerLogGroup, rolePolicy] },
+          )
+        : undefined;
+    if (silverQueues && this.silverFunction) {
+      createSilverMapping(this, { name, queue: silverQueues.queue, function: this.silverFunction, maximumConcurrency: args.silverWorkers, rolePolicy });
+    }
+
     this.alarmTopic = createCleanerAlarms(this, {
       name,
       namePrefix: args.namePrefix,
       alarmEmail: args.alarmEmail,
       deadLetterQueue: this.deadLetterQueue,
       function: this.function,
+      ...(this.silverDeadLetterQueue && this.silverFunction ? { silver: { deadLetterQueue: this.silverDeadLetterQueue, function: this.silverFunction } } : {}),
     });
 
     this.registerOutputs({
@@ -218,6 +286,8 @@ export class Cleaner extends pulumi.ComponentResource {
       deadLetterQueueUrl: this.deadLetterQueue.url,
       imageUri: this.image.imageUri,
       alarmTopicArn: this.alarmTopic.arn,
+      silverQueueUrl: this.silverQueue?.url,
+      silverFunctionName: this.silverFunction?.name,
     });
   }
 }

@@ -14,7 +14,12 @@
 //     the gold id column and margin);
 //   - the Lambda runs the full 900 s: a statement still running then is left running and a
 //     retried delivery re-attaches to it (handlers/aws/athena-engine.ts), so time is not a
-//     limit on file size, scanned bytes are.
+//     limit on file size, scanned bytes are;
+//   - every silver worker keeps one Athena query in flight and the turn keeper at most
+//     TURN_KEEPER_DML_QUERIES, all counted against the account's active DML quota (queued and
+//     running), so silverWorkers + TURN_KEEPER_DML_QUERIES ≤ athenaDmlQuota: one query more gets
+//     TooManyRequestsException (https://docs.aws.amazon.com/athena/latest/ug/service-limits.html).
+import { CLEANER_DEFAULTS } from '../handlers/aws/cleaner-environment.ts';
 import { DEFAULT_ZIP_LIMITS } from '../handlers/core/zip-limits.ts';
 
 export interface StackConfig {
@@ -47,6 +52,13 @@ export interface StackConfig {
    * earliest transaction date minus this many days (README "Cost against a growing gold"). 0 = off.
    */
   dedupeHorizonDays: number;
+  /**
+   * Silver workers at once: the silver queue's event source mapping's maximum concurrency. 0 = no
+   * silver queue and no worker: the turn keeper runs each FIFO batch inline as one group.
+   */
+  silverWorkers: number;
+  /** The account's Athena active DML quota in the deploying region (queued + running queries). */
+  athenaDmlQuota: number;
   /** E-mail subscribed to the alarm topic; none when unset. */
   alarmEmail: string | undefined;
 }
@@ -83,6 +95,27 @@ export const DEFAULT_ZIP_MAX_TOTAL_BYTES = 4 * DEFAULT_LANDING_MAX_BYTES;
 export const MIN_INFREQUENT_ACCESS_DAYS = 30;
 /** The unpacker's own default ratio, from the limits module that loads no unpacker code. */
 export const DEFAULT_ZIP_MAX_RATIO = DEFAULT_ZIP_LIMITS.maxRatio;
+/**
+ * The active DML quota the stack assumes unless `athenaDmlQuota` says the account has more:
+ * 20 queued or running queries, the figure CLEANER_DEFAULTS.silverWorkers and the cloud bench
+ * are planned on. "The specific quotas vary by AWS Region" and "the active DML and active DDL
+ * query quotas include both running and queued queries" (Athena "Service Quotas",
+ * https://docs.aws.amazon.com/athena/latest/ug/service-limits.html): read yours in the Service
+ * Quotas console and set `athenaDmlQuota` to it.
+ */
+export const DEFAULT_ATHENA_DML_QUOTA = 20;
+/**
+ * Athena queries the turn keeper keeps in flight at most (its gold turn's figures queries run two
+ * at once; CLEANER_DEFAULTS.silverWorkers), beside one per silver worker.
+ */
+export const TURN_KEEPER_DML_QUERIES = 2;
+/**
+ * Bounds of an SQS event source mapping's MaximumConcurrency (AWS::Lambda::EventSourceMapping
+ * ScalingConfig: "Minimum: 2, Maximum: 1000",
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-eventsourcemapping-scalingconfig.html).
+ */
+export const MIN_SILVER_WORKERS = 2;
+export const MAX_SILVER_WORKERS = 1000;
 /** The retention periods CloudWatch Logs accepts. */
 export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 /**
@@ -139,6 +172,27 @@ export function checkLimitRelations(config: StackConfig): void {
         `(${scan}): Athena would cancel the gold statement of the largest accepted landing`,
     );
   }
+  const queries = config.silverWorkers + TURN_KEEPER_DML_QUERIES;
+  if (config.silverWorkers > 0 && queries > config.athenaDmlQuota) {
+    throw new Error(
+      `procureflow:silverWorkers (${config.silverWorkers}) plus the turn keeper's ${TURN_KEEPER_DML_QUERIES} queries is ${queries} Athena queries at once, ` +
+        `above procureflow:athenaDmlQuota (${config.athenaDmlQuota}): Athena's active DML quota counts queued and running queries and refuses one more ` +
+        `with TooManyRequestsException (https://docs.aws.amazon.com/athena/latest/ug/service-limits.html). ` +
+        `Lower silverWorkers, or raise the quota in Service Quotas and set athenaDmlQuota to it`,
+    );
+  }
+}
+
+/** `procureflow:silverWorkers`: 0 (inline groups) or MIN_SILVER_WORKERS to MAX_SILVER_WORKERS. */
+function silverWorkers(get: ConfigGetter): number {
+  const workers = integer(get, 'silverWorkers', CLEANER_DEFAULTS.silverWorkers, 0, MAX_SILVER_WORKERS);
+  if (workers > 0 && workers < MIN_SILVER_WORKERS) {
+    throw new Error(
+      `procureflow:silverWorkers is ${workers}: 0 (no silver workers: each FIFO batch runs inline as one group) or ${MIN_SILVER_WORKERS} to ${MAX_SILVER_WORKERS}, ` +
+        `the bounds of an SQS event source mapping's MaximumConcurrency`,
+    );
+  }
+  return workers;
 }
 
 /** The stack's settings with defaults applied; throws a message naming the key on any invalid value. */
@@ -191,6 +245,8 @@ export function readStackConfig(get: ConfigGetter, project: string, stack: strin
     bronzeInfrequentAccessDays: integer(get, 'bronzeInfrequentAccessDays', MIN_INFREQUENT_ACCESS_DAYS, MIN_INFREQUENT_ACCESS_DAYS, 36_500),
     // Off by default: the contract's first write wins over all of gold.
     dedupeHorizonDays: integer(get, 'dedupeHorizonDays', 0, 0, 36_500),
+    silverWorkers: silverWorkers(get),
+    athenaDmlQuota: integer(get, 'athenaDmlQuota', DEFAULT_ATHENA_DML_QUOTA, 1, 100_000),
     alarmEmail,
   };
   checkLimitRelations(config);

@@ -44,6 +44,10 @@ const bucketRoles = ['athena-results', 'bronze', 'gold', 'silver'];
 const bucketOf = (role: string) => `procureflow-dev-${role}-${ACCOUNT}`;
 const arn = (role: string) => `arn:aws:s3:::${bucketOf(role)}`;
 const queueArn = `arn:aws:sqs:${REGION}:${ACCOUNT}:procureflow-dev-landings.fifo`;
+const queueUrl = `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/procureflow-dev-landings.fifo`;
+const silverQueueArn = `arn:aws:sqs:${REGION}:${ACCOUNT}:procureflow-dev-silver.fifo`;
+const silverQueueUrl = `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/procureflow-dev-silver.fifo`;
+const silverDlqArn = `arn:aws:sqs:${REGION}:${ACCOUNT}:procureflow-dev-silver-dlq.fifo`;
 const dlqArn = `arn:aws:sqs:${REGION}:${ACCOUNT}:procureflow-dev-landings-dlq.fifo`;
 const ruleArn = `arn:aws:events:${REGION}:${ACCOUNT}:rule/procureflow-dev-landings`;
 
@@ -89,27 +93,35 @@ test('Catalog holds the database, the three tables, the two workgroups and one n
   );
 });
 
-test('Cleaner holds the image, function, role, FIFO queues, EventBridge trigger, log group and alarms', (t) => {
+test('Cleaner holds the image, both functions, role, both FIFO queue pairs, EventBridge trigger, log groups and alarms', (t) => {
   t.deepEqual(
     childrenOf('procureflow:cleaner:Cleaner'),
     [
       'aws:cloudwatch/eventRule:EventRule::cleaner-landing-rule',
       'aws:cloudwatch/eventTarget:EventTarget::cleaner-landing-target',
       'aws:cloudwatch/logGroup:LogGroup::cleaner-log-group',
+      'aws:cloudwatch/logGroup:LogGroup::cleaner-silver-log-group',
       'aws:cloudwatch/metricAlarm:MetricAlarm::cleaner-dead-letter-alarm',
       'aws:cloudwatch/metricAlarm:MetricAlarm::cleaner-errors-alarm',
       'aws:cloudwatch/metricAlarm:MetricAlarm::cleaner-landings-refused-alarm',
+      'aws:cloudwatch/metricAlarm:MetricAlarm::cleaner-silver-dead-letter-alarm',
+      'aws:cloudwatch/metricAlarm:MetricAlarm::cleaner-silver-worker-errors-alarm',
+      'aws:cloudwatch/metricAlarm:MetricAlarm::cleaner-silver-worker-throttles-alarm',
       'aws:cloudwatch/metricAlarm:MetricAlarm::cleaner-throttles-alarm',
       'aws:ecr/lifecyclePolicy:LifecyclePolicy::cleaner-repository-lifecycle',
       'aws:ecr/repository:Repository::cleaner-repository',
       'aws:iam/role:Role::cleaner-role',
       'aws:iam/rolePolicy:RolePolicy::cleaner-role-policy',
       'aws:lambda/eventSourceMapping:EventSourceMapping::cleaner-queue-mapping',
+      'aws:lambda/eventSourceMapping:EventSourceMapping::cleaner-silver-queue-mapping',
       'aws:lambda/function:Function::cleaner-function',
+      'aws:lambda/function:Function::cleaner-silver-function',
       'aws:s3/bucketNotification:BucketNotification::cleaner-bronze-notification',
       'aws:sns/topic:Topic::cleaner-alarms',
       'aws:sqs/queue:Queue::cleaner-dead-letter-queue',
       'aws:sqs/queue:Queue::cleaner-queue',
+      'aws:sqs/queue:Queue::cleaner-silver-dead-letter-queue',
+      'aws:sqs/queue:Queue::cleaner-silver-queue',
       'aws:sqs/queuePolicy:QueuePolicy::cleaner-queue-policy',
       'awsx:ecr:Image::cleaner-image',
     ].sort(),
@@ -304,8 +316,21 @@ test('the role policy is exactly the cleaner statements, each naming its resourc
       Sid: 'OwnLogGroup',
       Effect: 'Allow',
       Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-      Resource: `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/procureflow-dev-cleaner:*`,
+      Resource: [
+        `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/procureflow-dev-cleaner:*`,
+        `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/procureflow-dev-silver-worker:*`,
+      ],
     },
+    // The split design (silverWorkers 16 by default): the workers' queue, both queues' sends, the turn records.
+    {
+      Sid: 'SilverQueue',
+      Effect: 'Allow',
+      Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility'],
+      Resource: silverQueueArn,
+    },
+    { Sid: 'QueueSends', Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [queueArn, silverQueueArn] },
+    { Sid: 'TurnRecordObjects', Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], Resource: `${arn('silver')}/_work/turns/*` },
+    { Sid: 'TurnRecordsList', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: arn('silver'), Condition: { StringLike: { 's3:prefix': ['_work/turns/*'] } } },
   ]);
   const actions = statements.flatMap((statement: { Action: string[] }) => statement.Action);
   for (const gone of ['glue:BatchCreatePartition', 'glue:UpdateTable', 'glue:GetTables', 'cloudwatch:PutMetricData']) t.false(actions.includes(gone), `${gone} is not granted`);
@@ -320,7 +345,7 @@ test('the role policy is exactly the cleaner statements, each naming its resourc
     { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
   ]);
   t.is(role.managedPolicyArns, undefined, 'no managed policy');
-  // One role with one inline policy, plus the analysts' managed policy, attached to no role of the stack.
+  // One role with one inline policy for both functions, plus the analysts' managed policy, attached to no role of the stack.
   t.deepEqual(registrations.filter((registration) => registration.type.startsWith('aws:iam/')).map((registration) => registration.type).sort(), [
     'aws:iam/policy:Policy',
     'aws:iam/role:Role',
@@ -344,6 +369,10 @@ test('the Lambda reads back, from the environment the stack gives it, exactly th
     parallelFiles: 10,
     groupMaxBytes: 50_000_000_000,
     dedupeHorizonDays: config.dedupeHorizonDays,
+    // The split design: the workers' queue (silverWorkers > 0), the landing queue, the silver redrive count.
+    landingQueueUrl: queueUrl,
+    silverQueueUrl,
+    silverMaxReceives: 5,
   });
 });
 
@@ -378,6 +407,10 @@ test('the Lambda runs the image with bounded memory, no reserved concurrency and
     [CLEANER_ENV.groupMaxBytes]: '50000000000',
     // Off by default (procureflow:dedupeHorizonDays).
     [CLEANER_ENV.dedupeHorizonDays]: '0',
+    [CLEANER_ENV.landingQueueUrl]: queueUrl,
+    [CLEANER_ENV.silverQueueUrl]: silverQueueUrl,
+    // The silver queue's redrive maxReceiveCount.
+    [CLEANER_ENV.silverMaxReceives]: '5',
     POWERTOOLS_SERVICE_NAME: 'procureflow-cleaner',
     POWERTOOLS_METRICS_NAMESPACE: 'ProcureFlow',
     POWERTOOLS_LOG_LEVEL: 'INFO',
@@ -397,6 +430,59 @@ test('the Lambda runs the image with bounded memory, no reserved concurrency and
   t.like(lifecycle.rules[0], { selection: { countType: 'imageCountMoreThan', countNumber: 5 }, action: { type: 'expire' } });
   t.deepEqual(resource('aws:cloudwatch/logGroup:LogGroup', 'cleaner-log-group'), { name: '/aws/lambda/procureflow-dev-cleaner', retentionInDays: 14 });
   t.is(await valueOf(program.functionName), 'procureflow-dev-cleaner');
+});
+
+test('the silver worker runs the same image with the silverHandler command, the same role, memory, timeout and environment', async (t) => {
+  const turnKeeper = resource('aws:lambda/function:Function', 'cleaner-function');
+  const worker = resource('aws:lambda/function:Function', 'cleaner-silver-function');
+  t.deepEqual(worker, {
+    name: 'procureflow-dev-silver-worker',
+    description: "Prepares one landed .dat (landing, silver, rejects, its figures) for the turn keeper's gold turn",
+    packageType: 'Image',
+    imageUri: turnKeeper.imageUri,
+    // The image's CMD is index.handler (lambda/Dockerfile): the worker overrides it.
+    imageConfig: { commands: ['index.silverHandler'] },
+    architectures: ['x86_64'],
+    role: turnKeeper.role,
+    memorySize: 256,
+    timeout: 900,
+    environment: turnKeeper.environment,
+  });
+  t.is(turnKeeper.imageConfig, undefined, 'the turn keeper keeps the image CMD');
+  t.regex(readFileSync(new URL('../lambda/Dockerfile', import.meta.url), 'utf8'), /^CMD \["index\.handler"\]$/m);
+  t.deepEqual(resource('aws:cloudwatch/logGroup:LogGroup', 'cleaner-silver-log-group'), { name: '/aws/lambda/procureflow-dev-silver-worker', retentionInDays: 14 });
+  t.is(await valueOf(program.silverFunctionName!), 'procureflow-dev-silver-worker');
+});
+
+test('the silver queue is FIFO with its own FIFO dead-letter queue; its mapping takes one message and at most silverWorkers at once', async (t) => {
+  t.deepEqual(resource('aws:sqs/queue:Queue', 'cleaner-silver-queue'), {
+    name: 'procureflow-dev-silver.fifo',
+    fifoQueue: true,
+    // The turn keeper names each message (MessageDeduplicationId = batchId).
+    contentBasedDeduplication: false,
+    visibilityTimeoutSeconds: 6 * 900,
+    messageRetentionSeconds: 4 * 24 * 3600,
+    sqsManagedSseEnabled: true,
+    redrivePolicy: JSON.stringify({ deadLetterTargetArn: silverDlqArn, maxReceiveCount: 5 }),
+  });
+  t.deepEqual(resource('aws:sqs/queue:Queue', 'cleaner-silver-dead-letter-queue'), {
+    name: 'procureflow-dev-silver-dlq.fifo',
+    fifoQueue: true,
+    messageRetentionSeconds: 1209600,
+    sqsManagedSseEnabled: true,
+  });
+  t.deepEqual(resource('aws:lambda/eventSourceMapping:EventSourceMapping', 'cleaner-silver-queue-mapping'), {
+    eventSourceArn: silverQueueArn,
+    functionName: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:procureflow-dev-silver-worker`,
+    batchSize: 1,
+    functionResponseTypes: ['ReportBatchItemFailures'],
+    // procureflow:silverWorkers, unset in the dev config: CLEANER_DEFAULTS.silverWorkers.
+    scalingConfig: { maximumConcurrency: 16 },
+  });
+  // No queue policy: only the stack's own role sends to the silver queue (IAM, QueueSends).
+  t.is(registrations.filter((registration) => registration.type === 'aws:sqs/queuePolicy:QueuePolicy').length, 1);
+  t.is(await valueOf(program.silverQueueUrl!), silverQueueUrl);
+  t.is(await valueOf(program.silverDeadLetterQueueUrl!), `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/procureflow-dev-silver-dlq.fifo`);
 });
 
 test('bronze landings reach the Lambda through EventBridge and one FIFO message group, with a FIFO dead-letter queue', async (t) => {
@@ -464,7 +550,7 @@ test('bronze landings reach the Lambda through EventBridge and one FIFO message 
   t.is(await valueOf(program.landingRuleName), 'procureflow-dev-landings');
 });
 
-test('alarms fire on any dead letter, Lambda error, throttle and refused landing, to the alarm topic', (t) => {
+test('alarms fire on any dead letter of either queue, either Lambda\'s error or throttle and refused landing, to the alarm topic', (t) => {
   const topicArn = `arn:aws:sns:${REGION}:${ACCOUNT}:procureflow-dev-alarms`;
   const shared = {
     period: 300,
@@ -491,6 +577,27 @@ test('alarms fire on any dead letter, Lambda error, throttle and refused landing
       dimensions: { FunctionName: 'procureflow-dev-cleaner' },
       statistic: 'Sum',
     },
+    'cleaner-silver-dead-letter-alarm': {
+      name: 'procureflow-dev-silver-dead-letters',
+      namespace: 'AWS/SQS',
+      metricName: 'ApproximateNumberOfMessagesVisible',
+      dimensions: { QueueName: 'procureflow-dev-silver-dlq.fifo' },
+      statistic: 'Maximum',
+    },
+    'cleaner-silver-worker-errors-alarm': {
+      name: 'procureflow-dev-silver-worker-errors',
+      namespace: 'AWS/Lambda',
+      metricName: 'Errors',
+      dimensions: { FunctionName: 'procureflow-dev-silver-worker' },
+      statistic: 'Sum',
+    },
+    'cleaner-silver-worker-throttles-alarm': {
+      name: 'procureflow-dev-silver-worker-throttles',
+      namespace: 'AWS/Lambda',
+      metricName: 'Throttles',
+      dimensions: { FunctionName: 'procureflow-dev-silver-worker' },
+      statistic: 'Sum',
+    },
     'cleaner-landings-refused-alarm': {
       name: 'procureflow-dev-landings-refused',
       namespace: 'ProcureFlow',
@@ -499,6 +606,10 @@ test('alarms fire on any dead letter, Lambda error, throttle and refused landing
       statistic: 'Sum',
     },
   };
+  t.deepEqual(
+    registrations.filter((registration) => registration.type === 'aws:cloudwatch/metricAlarm:MetricAlarm').map((registration) => registration.name).sort(),
+    Object.keys(expected).sort(),
+  );
   for (const [name, inputs] of Object.entries(expected)) {
     const { alarmDescription, ...rest } = resource('aws:cloudwatch/metricAlarm:MetricAlarm', name);
     t.is(typeof alarmDescription, 'string');

@@ -6,7 +6,7 @@ import test from 'ava';
 import { analyticsQueries, columnComment, glueTableInput, substituteDatabase, tableLocation } from '../components/catalog.ts';
 import { roleName } from '../components/cleaner.ts';
 import { cleanerEnvironment } from '../components/cleaner-environment.ts';
-import { visibilityTimeoutSeconds } from '../components/cleaner-queue.ts';
+import { MAX_RECEIVE_COUNT, visibilityTimeoutSeconds } from '../components/cleaner-queue.ts';
 import { cleanerPolicyStatements, glueArns, type CleanerPolicyArgs } from '../components/cleaner-policy.ts';
 import { bucketName, denyInsecureTransportPolicy, lifecycleRules } from '../components/lake.ts';
 import { fifoQueueName, landingEventPattern, landingQueuePolicyDocument } from '../components/landing-events.ts';
@@ -35,8 +35,28 @@ test('readStackConfig derives names from the stack and applies every default', (
     zipMaxRatio: 200,
     bronzeInfrequentAccessDays: 30,
     dedupeHorizonDays: 0,
+    silverWorkers: 16,
+    athenaDmlQuota: 20,
     alarmEmail: undefined,
   });
+});
+
+test('readStackConfig bounds silverWorkers by the mapping (0, or 2 to 1000) and by the Athena DML quota', (t) => {
+  const read = (values: Record<string, string>) => () => readStackConfig(configOf(values), 'procureflow', 'dev');
+  t.is(read({ silverWorkers: '0' })().silverWorkers, 0, '0 = inline groups');
+  t.is(read({ silverWorkers: '2' })().silverWorkers, 2);
+  // 18 workers + the turn keeper's 2 queries = 20, the default quota: the most it allows.
+  t.is(read({ silverWorkers: '18' })().silverWorkers, 18);
+  t.throws(read({ silverWorkers: '19' }), {
+    message: /procureflow:silverWorkers \(19\) plus the turn keeper's 2 queries is 21 Athena queries at once, above procureflow:athenaDmlQuota \(20\).*service-limits\.html/,
+  });
+  t.is(read({ silverWorkers: '19', athenaDmlQuota: '21' })().silverWorkers, 19, 'an account with a raised quota');
+  t.is(read({ silverWorkers: '1000', athenaDmlQuota: '1002' })().silverWorkers, 1000);
+  t.notThrows(read({ silverWorkers: '0', athenaDmlQuota: '1' }), 'no workers: the quota bounds nothing here');
+  t.throws(read({ silverWorkers: '1' }), { message: /procureflow:silverWorkers is 1: 0 \(no silver workers.*\) or 2 to 1000/ });
+  t.throws(read({ silverWorkers: '1001', athenaDmlQuota: '2000' }), { message: /procureflow:silverWorkers must be an integer from 0 to 1000/ });
+  t.throws(read({ silverWorkers: '-1' }), { message: /procureflow:silverWorkers must be an integer from 0 to 1000/ });
+  t.throws(read({ athenaDmlQuota: '0' }), { message: /procureflow:athenaDmlQuota must be an integer from 1/ });
 });
 
 test('readStackConfig reads configured values and treats empty strings as unset', (t) => {
@@ -244,6 +264,33 @@ test('cleanerPolicyStatements scope every action to named resources; only work t
   );
 });
 
+test('a silver queue adds exactly the split design statements; without one the policy is unchanged', (t) => {
+  const inline = cleanerPolicyStatements(policyArgs);
+  const silver = { queueArn: 'arn:aws:sqs:us-east-1:123456789012:p-silver.fifo', logGroupArn: 'arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/p-silver-worker' };
+  const split = cleanerPolicyStatements({ ...policyArgs, silver });
+  t.deepEqual(
+    inline.map((statement) => statement.Sid),
+    split.map((statement) => statement.Sid).filter((sid) => !['SilverQueue', 'QueueSends', 'TurnRecordObjects', 'TurnRecordsList'].includes(sid)),
+  );
+  const logs = (statements: typeof inline) => statements.find((statement) => statement.Sid === 'OwnLogGroup')?.Resource;
+  t.is(logs(inline), 'arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/p-cleaner:*');
+  t.deepEqual(logs(split), ['arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/p-cleaner:*', `${silver.logGroupArn}:*`]);
+  t.deepEqual(split.slice(-4), [
+    {
+      Sid: 'SilverQueue',
+      Effect: 'Allow',
+      Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility'],
+      Resource: silver.queueArn,
+    },
+    { Sid: 'QueueSends', Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [policyArgs.queueArn, silver.queueArn] },
+    { Sid: 'TurnRecordObjects', Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], Resource: 'arn:aws:s3:::p-silver/_work/turns/*' },
+    { Sid: 'TurnRecordsList', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: 'arn:aws:s3:::p-silver', Condition: { StringLike: { 's3:prefix': ['_work/turns/*'] } } },
+  ]);
+  // The landed work areas' statements do not reach the turn records: the new ones are needed.
+  const landedWork = split.find((statement) => statement.Sid === 'LandedWorkObjects')?.Resource;
+  t.false([landedWork].flat().some((arn) => String(arn).includes('_work/turns/')));
+});
+
 test('the landing rule matches the bronze bucket and the three suffixes in any case; only the rule may send', (t) => {
   t.deepEqual(landingEventPattern('b'), {
     source: ['aws.s3'],
@@ -286,6 +333,9 @@ test('cleanerEnvironment sets every variable under its CLEANER_ENV name', (t) =>
       parallelFiles: 3,
       groupMaxBytes: 7000,
       dedupeHorizonDays: 45,
+      landingQueueUrl: 'https://sqs/l.fifo',
+      silverQueueUrl: 'https://sqs/s.fifo',
+      silverMaxReceives: MAX_RECEIVE_COUNT,
     }),
     {
       BRONZE_BUCKET: 'b',
@@ -301,11 +351,19 @@ test('cleanerEnvironment sets every variable under its CLEANER_ENV name', (t) =>
       PARALLEL_FILES: '3',
       GROUP_MAX_BYTES: '7000',
       DEDUPE_HORIZON_DAYS: '45',
+      LANDING_QUEUE_URL: 'https://sqs/l.fifo',
+      SILVER_QUEUE_URL: 'https://sqs/s.fifo',
+      SILVER_MAX_RECEIVES: '5',
       POWERTOOLS_SERVICE_NAME: 'procureflow-cleaner',
       POWERTOOLS_METRICS_NAMESPACE: 'ProcureFlow',
       POWERTOOLS_LOG_LEVEL: 'INFO',
     },
   );
-  const names = Object.keys(cleanerEnvironment({ bronzeBucket: 'b', silverBucket: 's', goldBucket: 'g', databaseName: 'd', pipelineWorkgroupName: 'w', bronzePrefix: '', zipMaxTotalBytes: 1, zipMaxRatio: 1, landingMaxBytes: 1 }));
+  const base = { bronzeBucket: 'b', silverBucket: 's', goldBucket: 'g', databaseName: 'd', pipelineWorkgroupName: 'w', bronzePrefix: '', zipMaxTotalBytes: 1, zipMaxRatio: 1, landingMaxBytes: 1 };
+  const names = Object.keys(cleanerEnvironment({ ...base, landingQueueUrl: 'l', silverQueueUrl: 's', silverMaxReceives: 5 }));
   t.deepEqual(Object.values(CLEANER_ENV).filter((name) => !names.includes(name)), [], 'every CLEANER_ENV variable is set');
+  // Without workers SILVER_QUEUE_URL is absent (not empty): the Lambda's inline mode.
+  const inline = cleanerEnvironment({ ...base, landingQueueUrl: 'l', silverMaxReceives: 5 });
+  t.false(CLEANER_ENV.silverQueueUrl in inline);
+  t.is(inline[CLEANER_ENV.landingQueueUrl], 'l');
 });

@@ -1,12 +1,20 @@
-// A second stack (prod) with only defaults: its names never collide with the dev stack's, the
-// analyst SQL points at its own database, and nothing is force-destroyable.
+// A second stack (prod) with defaults but for `silverWorkers: 0`: its names never collide with the
+// dev stack's, the analyst SQL points at its own database, nothing is force-destroyable, and
+// without silver workers it has neither their queue nor their function (the turn keeper runs each
+// FIFO batch inline as one group); the dev program test covers the default split.
 import { readFileSync } from 'node:fs';
 import test from 'ava';
 import { BUCKET_ROLES, bucketName } from '../components/lake.ts';
+import { CLEANER_ENV } from '../handlers/aws/cleaner-environment.ts';
 import { defaultDatabaseName } from '../components/stack-config.ts';
 import { ACCOUNT, REGION, installMocks, settled, valueOf } from './pulumi-helpers/mocks.ts';
 
-const registrations = installMocks('prod', { 'aws:region': REGION, 'procureflow:alarmEmail': 'ops@example.com', 'procureflow:batchSize': '10' });
+const registrations = installMocks('prod', {
+  'aws:region': REGION,
+  'procureflow:alarmEmail': 'ops@example.com',
+  'procureflow:batchSize': '10',
+  'procureflow:silverWorkers': '0',
+});
 const program = await import('../index.ts');
 await settled();
 
@@ -64,4 +72,28 @@ test('configured values reach the resources: batch size and the alarm e-mail', (
   t.deepEqual(inputsOf('aws:sns/topicSubscription:TopicSubscription'), [
     { topic: 'arn:aws:sns:us-east-1:123456789012:procureflow-prod-alarms', protocol: 'email', endpoint: 'ops@example.com' },
   ]);
+});
+
+test('silverWorkers 0: no silver queue, worker, mapping or alarm; no SILVER_QUEUE_URL; the policy has no split statements', async (t) => {
+  t.deepEqual(inputsOf('aws:lambda/function:Function').map((inputs) => inputs.name), ['procureflow-prod-cleaner']);
+  t.deepEqual(inputsOf('aws:lambda/eventSourceMapping:EventSourceMapping').map((inputs) => inputs.eventSourceArn), [
+    `arn:aws:sqs:${REGION}:${ACCOUNT}:procureflow-prod-landings.fifo`,
+  ]);
+  t.deepEqual(inputsOf('aws:cloudwatch/logGroup:LogGroup').map((inputs) => inputs.name), ['/aws/lambda/procureflow-prod-cleaner']);
+  t.deepEqual(inputsOf('aws:cloudwatch/metricAlarm:MetricAlarm').map((inputs) => inputs.name).sort(), [
+    'procureflow-prod-cleaner-errors',
+    'procureflow-prod-cleaner-throttles',
+    'procureflow-prod-landings-dead-letters',
+    'procureflow-prod-landings-refused',
+  ]);
+  const variables = (inputsOf('aws:lambda/function:Function')[0]?.environment as { variables: Record<string, string> }).variables;
+  t.false(CLEANER_ENV.silverQueueUrl in variables, 'inline mode: SILVER_QUEUE_URL unset');
+  t.is(variables[CLEANER_ENV.landingQueueUrl], `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/procureflow-prod-landings.fifo`);
+  t.is(variables[CLEANER_ENV.silverMaxReceives], '5');
+  const statements = JSON.parse(String(inputsOf('aws:iam/rolePolicy:RolePolicy')[0]?.policy)).Statement as { Sid: string; Action: string[]; Resource: unknown }[];
+  t.deepEqual(statements.filter((statement) => ['SilverQueue', 'QueueSends', 'TurnRecordObjects', 'TurnRecordsList'].includes(statement.Sid)), []);
+  t.false(statements.some((statement) => statement.Action.includes('sqs:SendMessage')), 'the inline turn keeper sends nothing');
+  t.is(statements.find((statement) => statement.Sid === 'OwnLogGroup')?.Resource, `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/procureflow-prod-cleaner:*`);
+  t.is(program.silverQueueUrl, undefined);
+  t.is(program.silverFunctionName, undefined);
 });

@@ -9,8 +9,8 @@ export const LANDED_MANIFEST_PREFIX = '_work/landed/';
  */
 export const LANDED_COPY_PREFIX = '_work/landed-copies/';
 /**
- * In the silver bucket: the cloud's turn records (docs s13 split design): `pending/`, `prepared/`
- * and `failed/` records of the batches between the turn keeper and the silver workers. Never
- * expired by a lifecycle rule: a pending record must outlive any backlog.
+ * In the silver bucket: the cloud's turn records (handlers/aws/turn-records.ts): `pending/` (a
+ * landed .dat waiting for its gold turn, named by its landing order), `prepared/` and `failed/`
+ * (what its silver worker left, named by batch id).
  */
-export const TURN_RECORDS_PREFIX = '_work/turns/';
+export const TURNS_PREFIX = '_work/turns/';

@@ -1,143 +1,143 @@
-// The cleaner Lambda: SQS FIFO messages whose bodies are EventBridge "Object Created" events of
-// landings in bronze. Thin by design: parse the event, hand the landing to the pipeline core with
-// the ports of handlers/aws/aws-lake.ts, and report the messages to retry (ReportBatchItemFailures).
-//
-// The event's messages (up to 10: the FIFO event source mapping's largest batchSize) are one group
-// (handlers/core/process-group.ts): every file's own steps run at once, then one gold statement
-// commits them all in landing order. Failure policy, per SQS message, reported to the event source
-// mapping as ReportBatchItemFailures (the FIFO rule of Powertools' SqsFifoPartialProcessor, written
-// here because a group's gold step commits all its landings at once, not one record at a time):
-// - a landing whose result is `failed` is reported AND every message after it, in order, and
-//   nothing after it is committed, so a FIFO message group never skips ahead (issue 9 item 1);
-// - a landing that is `refused` (over LANDING_MAX_BYTES, a zip over its limits, a name that cannot
-//   be processed) and zip entries refused are NOT reported: the verdict is the same on every retry.
-//   They are logged at error level with the reason and counted (`LandingsRefused` metric) for an
-//   alarm, instead of being retried into the dead-letter queue (issue 7 item 11);
-// - a body that is not an EventBridge S3 event is reported (it reaches the DLQ and its alarm).
+// The cleaner Lambda's entries, one image, two functions (s13 design):
+// - `handler`, on the landing FIFO queue: with SILVER_QUEUE_URL unset (inline mode) each
+//   invocation runs its FIFO batch as one group (handlers/aws/inline-group.ts); with it set it is
+//   the turn keeper (handlers/aws/turn-keeper.ts): it hands each landed .dat to a silver worker and
+//   takes gold turns over the batches whose silver is ready, in landing order;
+// - `silverHandler`, on the silver FIFO queue (split mode only): one batch's own steps
+//   (handlers/aws/silver-worker.ts).
+// Thin by design: settings, clients and ports are built once per container (aws-lake.ts); the
+// modules above decide, and this file turns their verdict into ReportBatchItemFailures.
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { AthenaClient } from '@aws-sdk/client-athena';
 import type { GlueClient } from '@aws-sdk/client-glue';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { handleLandings, isRetryable } from './core/handle-landings.ts';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { awsClients, type AwsLake, openAwsLake } from './aws/aws-lake.ts';
 import type { Timing } from './aws/backoff.ts';
-import { readLambdaSettings } from './aws/lambda-settings.ts';
-import { countLandingResult, powertoolsLog } from './aws/powertools-observability.ts';
-import { readSqsBody, type SqsBody } from './aws/sqs-landings.ts';
+import { CLEANER_ENV } from './aws/cleaner-environment.ts';
+import { runInlineGroup } from './aws/inline-group.ts';
+import { type LambdaSettings, readLambdaSettings } from './aws/lambda-settings.ts';
+import { powertoolsLog } from './aws/powertools-observability.ts';
+import { workOnPrepare } from './aws/silver-worker.ts';
+import { keepTurn } from './aws/turn-keeper.ts';
+import { TurnMessages } from './aws/turn-messages.ts';
+import { TurnRecords } from './aws/turn-records.ts';
 
 export interface CleanerDeps {
   env?: Record<string, string | undefined>;
   s3?: S3Client;
   glue?: GlueClient;
   athena?: AthenaClient;
+  /** Split mode's notes (SendMessage); the SDK's standard retry strategy (awsClients). */
+  sqs?: SQSClient;
   logger?: Logger;
   metrics?: Metrics;
   /** Tests make Athena's polling instant. */
   timing?: Timing;
 }
 
-/** Builds a handler; the module's `handler` is one with the real environment and clients. */
-export function createHandler(deps: CleanerDeps = {}) {
-  const logger = deps.logger ?? new Logger();
-  const metrics = deps.metrics ?? new Metrics();
-  const log = powertoolsLog(logger);
-  let lake: Promise<AwsLake> | undefined;
+/** What one container keeps between invocations. */
+interface Container {
+  aws: AwsLake;
+  /** Set in split mode. */
+  turns?: { records: TurnRecords; messages: TurnMessages; maxReceives: number };
+}
 
-  // Once per container: settings, SQL and clients; a failure is retried by the next invocation.
-  const init = (): Promise<AwsLake> => {
-    lake ??= (async () => {
+type Invocation = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+
+/** Once per container: settings, SQL and clients; a failure is retried by the next invocation. */
+function container(deps: CleanerDeps, logger: Logger) {
+  let built: Promise<Container> | undefined;
+  return (): Promise<Container> => {
+    built ??= (async (): Promise<Container> => {
       const settings = readLambdaSettings(deps.env ?? process.env);
-      const clients = awsClients({ s3: deps.s3, glue: deps.glue, athena: deps.athena });
-      return openAwsLake(settings, clients, log);
+      const clients = awsClients({ s3: deps.s3, glue: deps.glue, athena: deps.athena, sqs: deps.sqs });
+      const aws = await openAwsLake(settings, clients, powertoolsLog(logger));
+      const turns = splitOf(settings);
+      if (!turns) return { aws };
+      return {
+        aws,
+        turns: {
+          records: new TurnRecords(clients.s3, settings.buckets.silver),
+          messages: new TurnMessages(clients.sqs, turns),
+          maxReceives: turns.silverMaxReceives,
+        },
+      };
     })().catch((error: unknown) => {
-      lake = undefined;
+      built = undefined;
       throw error;
     });
-    return lake;
+    return built;
   };
+}
 
-  return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+function splitOf(settings: LambdaSettings) {
+  const { silverQueueUrl, landingQueueUrl, silverMaxReceives } = settings;
+  return silverQueueUrl && landingQueueUrl && silverMaxReceives ? { silverQueueUrl, landingQueueUrl, silverMaxReceives } : undefined;
+}
+
+/** Shared by both entries: context, the invocation's ports, metrics published at the end. */
+function entry(deps: CleanerDeps, run: (event: SQSEvent, own: Container, ports: ReturnType<AwsLake['ports']>, tools: { logger: Logger; metrics: Metrics }) => Promise<SQSBatchResponse>): Invocation {
+  const logger = deps.logger ?? new Logger();
+  const metrics = deps.metrics ?? new Metrics();
+  const init = container(deps, logger);
+  return async (event, context) => {
     logger.addContext(context);
-    const aws = await init();
-    const { settings } = aws;
-    const ports = aws.ports({ remainingTimeMillis: () => context.getRemainingTimeInMillis(), ...(deps.timing ? { timing: deps.timing } : {}) });
-
-    // The messages of one invocation are one group, in FIFO order (handlers/core/process-group.ts):
-    // every file's own steps at once, then one gold statement for all. A message whose body
-    // cannot be read, or whose landing failed, is reported with every message after it (FIFO: a
-    // message group never skips ahead), and nothing after it is committed.
+    const own = await init();
+    const ports = own.aws.ports({ remainingTimeMillis: () => context.getRemainingTimeInMillis(), ...(deps.timing ? { timing: deps.timing } : {}) });
     try {
-      const records = event.Records;
-      type Read = { record: SQSRecord; body: SqsBody } | { record: SQSRecord; error: Error };
-      const read = records.map((record): Read => {
-        try {
-          return { record, body: readSqsBody(record.body, { bucket: settings.buckets.bronze, prefix: settings.bronzePrefix }) };
-        } catch (error) {
-          return { record, error: error instanceof Error ? error : new Error(String(error)) };
-        }
-      });
-      const unreadable = read.findIndex((entry) => 'error' in entry);
-      const readable = unreadable < 0 ? read : read.slice(0, unreadable);
-      // The byte cap (GROUP_MAX_BYTES): the invocation takes the prefix of its batch up to the cap
-      // (at least one landing), so its gold turn ends within the function timeout; the rest is
-      // reported, unprocessed, and SQS returns it in FIFO order (README "Performance").
-      const capAt = capIndex(readable, settings.groupMaxBytes);
-      const usable = readable.slice(0, capAt);
-      if (capAt < readable.length) logger.info('group byte cap reached; later messages are returned to the queue in order', { groupMaxBytes: settings.groupMaxBytes, taken: capAt, returned: records.length - capAt });
-      const landings = usable.flatMap((entry) => ('body' in entry && entry.body.kind === 'landing' ? [entry.body.landing] : []));
-      const results = landings.length > 0 ? await handleLandings(landings, ports) : [];
-      let failedAt = Math.min(unreadable < 0 ? records.length : unreadable, capAt);
-      let next = 0;
-      for (const [index, entry] of usable.entries()) {
-        if (!('body' in entry)) continue;
-        const { body } = entry;
-        if (body.kind === 'ignored') {
-          logger.info('landing ignored: outside the bronze bucket and prefix', { messageId: entry.record.messageId, bucket: body.bucket, key: body.key, reason: body.reason });
-          continue;
-        }
-        // In the cloud a landing gives exactly one result (zip members land as their own messages).
-        const result = results[next++];
-        if (!result || index >= failedAt) continue;
-        countLandingResult(metrics, result);
-        const keys = { messageId: entry.record.messageId, sourceFile: result.sourceFile };
-        if (result.status === 'committed' || result.status === 'already_committed') logger.info('landing done', { ...keys, status: result.status, batchId: result.batchId });
-        if (result.status === 'unpacked' && result.refused.length > 0) {
-          logger.error('zip entries refused; not retried (the verdict would not change)', { ...keys, refused: result.refused });
-        }
-        if (isRetryable(result) && result.status === 'failed') {
-          failedAt = index;
-          logger.error('SQS message failed; it and every later message of the batch are retried', { ...keys, error: result.error });
-        }
-      }
-      if (unreadable >= 0 && unreadable <= failedAt) {
-        const entry = read[unreadable] as Extract<Read, { error: Error }>;
-        logger.error('SQS message failed; it and every later message of the batch are retried', { messageId: entry.record.messageId, error: entry.error.message });
-      }
-      return { batchItemFailures: records.slice(failedAt).map((record) => ({ itemIdentifier: record.messageId })) };
+      return await run(event, own, ports, { logger, metrics });
     } finally {
       metrics.publishStoredMetrics();
     }
   };
 }
 
-/** How many entries of the batch fit the byte cap: landings add their size; the first always fits. */
-function capIndex(entries: Array<{ body: SqsBody } | { error: Error }>, maxBytes: number): number {
-  let taken: number | undefined;
-  for (const [index, entry] of entries.entries()) {
-    if (!('body' in entry) || entry.body.kind !== 'landing') continue;
-    const size = entry.body.landing.size ?? 0;
-    if (taken !== undefined && taken + size > maxBytes) return index;
-    taken = (taken ?? 0) + size;
-  }
-  return entries.length;
+const reported = (ids: string[]): SQSBatchResponse => ({ batchItemFailures: ids.map((itemIdentifier) => ({ itemIdentifier })) });
+
+/** Builds the landing queue's handler; the module's `handler` is one with the real environment and clients. */
+export function createHandler(deps: CleanerDeps = {}): Invocation {
+  return entry(deps, async (event, own, ports, { logger, metrics }) => {
+    const { settings } = own.aws;
+    if (!own.turns) return runInlineGroup(event.Records, ports, settings, logger, metrics);
+    const failed = await keepTurn(event.Records, {
+      ports,
+      records: own.turns.records,
+      messages: own.turns.messages,
+      metrics,
+      scope: { bucket: settings.buckets.bronze, prefix: settings.bronzePrefix },
+      groupMaxBytes: settings.groupMaxBytes,
+    });
+    return reported(failed);
+  });
 }
 
-let defaultHandler: ReturnType<typeof createHandler> | undefined;
+/** Builds the silver queue's handler (split mode; its event source mapping has batchSize 1). */
+export function createSilverHandler(deps: CleanerDeps = {}): Invocation {
+  return entry(deps, async (event, own, ports) => {
+    const turns = own.turns;
+    if (!turns) throw new Error(`the silver worker needs ${CLEANER_ENV.silverQueueUrl}, ${CLEANER_ENV.landingQueueUrl} and ${CLEANER_ENV.silverMaxReceives}`);
+    const failed: string[] = [];
+    for (const record of event.Records) {
+      if (await workOnPrepare(record, { ports, records: turns.records, messages: turns.messages, maxReceives: turns.maxReceives })) failed.push(record.messageId);
+    }
+    return reported(failed);
+  });
+}
 
-/** The Lambda entry (`index.handler` in the image); built on first use, once per container. */
-export const handler = (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+let defaultHandler: Invocation | undefined;
+let defaultSilverHandler: Invocation | undefined;
+
+/** The landing queue's entry (`index.handler` in the image); built on first use, once per container. */
+export const handler: Invocation = (event, context) => {
   defaultHandler ??= createHandler();
   return defaultHandler(event, context);
+};
+
+/** The silver queue's entry (`index.silverHandler`); built on first use, once per container. */
+export const silverHandler: Invocation = (event, context) => {
+  defaultSilverHandler ??= createSilverHandler();
+  return defaultSilverHandler(event, context);
 };

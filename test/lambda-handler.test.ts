@@ -17,7 +17,7 @@ import { DEFAULT_SQL_DIR, loadPipelineSql } from '../handlers/core/pipeline-sql.
 import { dateLiteral, fillTemplate, identifier, literal, unionOf } from '../handlers/core/sql-template.ts';
 import { groupIdFor } from '../handlers/core/process-group.ts';
 import { HEADER_LINE } from '../handlers/core/tables.ts';
-import { type CleanerOnFake, cleanerOnFake, STACK, STACK_ENV, STACK_ENV_INLINE } from './fakes/cleaner-on-fake.ts';
+import { type CleanerOnFake, cleanerOnFake, STACK, STACK_ENV_INLINE } from './fakes/cleaner-on-fake.ts';
 import { runQuery } from './fakes/run-query.ts';
 
 const DB = STACK.database;
@@ -73,7 +73,7 @@ const sizeOf = (cloud: CleanerOnFake, location: string) => {
 };
 
 test('one .dat landing: the exact sequence of Glue, S3 and Athena calls (clear → drop → CTAS, gold committed last) and figures from real data', async (t) => {
-  const cloud = cleanerOnFake();
+  const cloud = cleanerOnFake({ env: STACK_ENV_INLINE });
   t.teardown(() => cloud.aws.close());
   const from = cloud.aws.state.calls.length;
   const file = land(
@@ -211,7 +211,7 @@ test('one .dat landing: the exact sequence of Glue, S3 and Athena calls (clear �
 });
 
 test('a FAILED group gold statement fails every message of the group, nothing commits; the re-delivery commits both in landing order', async (t) => {
-  const cloud = cleanerOnFake();
+  const cloud = cleanerOnFake({ env: STACK_ENV_INLINE });
   t.teardown(() => cloud.aws.close());
   const bad = land(cloud, 'bad.dat', datFile(line('X1', { total: '1.00' }), line('B1')));
   // The later file repeats X1: first write wins, so its X1 must lose to bad.dat's once both commit.
@@ -270,7 +270,7 @@ test('GROUP_MAX_BYTES: the invocation takes the prefix of its batch up to the ca
 test('Athena refusing starts past the active DML quota (TooManyRequestsException): retried, and the landing still commits', async (t) => {
   const silverStarts = () => cloud.aws.state.calls.filter((call) => call.startsWith(`Athena.StartQueryExecution CREATE TABLE ${DB}.stage_silver_`)).length;
   // Another query of the account holds the only DML slot until the cleaner has been refused twice.
-  const cloud = cleanerOnFake({ settings: { activeDmlQuota: 1 }, onSleep: () => silverStarts() >= 2 && blocker.release() });
+  const cloud = cleanerOnFake({ env: STACK_ENV_INLINE, settings: { activeDmlQuota: 1 }, onSleep: () => silverStarts() >= 2 && blocker.release() });
   t.teardown(() => cloud.aws.close());
   const blocker = cloud.hold((execution) => execution.sql === 'SELECT 42 AS other_team');
   cloud.aws.athena.startQueryExecution({ QueryString: 'SELECT 42 AS other_team', WorkGroup: WG, QueryExecutionContext: { Database: DB } });
@@ -286,7 +286,7 @@ test('Athena refusing starts past the active DML quota (TooManyRequestsException
 });
 
 test('a re-delivered message finds the gold partition and calls nothing else', async (t) => {
-  const cloud = cleanerOnFake();
+  const cloud = cleanerOnFake({ env: STACK_ENV_INLINE });
   t.teardown(() => cloud.aws.close());
   const file = land(cloud, 'sales.dat', datFile(line('S1')));
   const { event, response } = await cloud.deliver();
@@ -300,7 +300,7 @@ test('a re-delivered message finds the gold partition and calls nothing else', a
 });
 
 test('a retry after a crash re-attaches with the same tokens, clears before every CTAS, reruns stale queries and commits one run’s output', async (t) => {
-  const cloud = cleanerOnFake();
+  const cloud = cleanerOnFake({ env: STACK_ENV_INLINE });
   t.teardown(() => cloud.aws.close());
   const file = land(cloud, 'crash.dat', datFile(line('C1'), line('C2', { store: '0' })));
   const { id } = file;
@@ -367,7 +367,7 @@ test('a retry after a crash re-attaches with the same tokens, clears before ever
 });
 
 test('landings outside the bronze bucket or prefix are ignored; a body that is not an EventBridge S3 event fails, with every later message', async (t) => {
-  const cloud = cleanerOnFake();
+  const cloud = cleanerOnFake({ env: STACK_ENV_INLINE });
   t.teardown(() => cloud.aws.close());
   const from = cloud.aws.state.calls.length;
   // The rule matches the suffix only (an EventBridge pattern cannot AND a prefix and a suffix of one key).
@@ -389,7 +389,7 @@ test('landings outside the bronze bucket or prefix are ignored; a body that is n
 
 test('a landing over LANDING_MAX_BYTES is refused once: logged with the reason, counted as LandingsRefused, not reported, nothing called', async (t) => {
   const next = datFile(line('N1'));
-  const cloud = cleanerOnFake({ env: { ...STACK_ENV, [CLEANER_ENV.landingMaxBytes]: String(next.length) } });
+  const cloud = cleanerOnFake({ env: { ...STACK_ENV_INLINE, [CLEANER_ENV.landingMaxBytes]: String(next.length) } });
   t.teardown(() => cloud.aws.close());
   const big = land(cloud, 'BIG.DAT', datFile(line('N1'), line('N2')));
   const atLimit = land(cloud, 'next.dat', next);
@@ -405,7 +405,7 @@ test('a landing over LANDING_MAX_BYTES is refused once: logged with the reason, 
 });
 
 test('an upper-case .DAT landing is read in place (no copy); a hidden .DAT.GZ key is read through a safe copy listed in the manifest', async (t) => {
-  const cloud = cleanerOnFake();
+  const cloud = cleanerOnFake({ env: STACK_ENV_INLINE });
   t.teardown(() => cloud.aws.close());
   const up = land(cloud, 'SALES.DAT', datFile(line('U1')));
   const hidden = land(cloud, '_export.DAT.GZ', gzipSync(datFile(line('H1'), line('H2'))));
@@ -426,7 +426,7 @@ test('an upper-case .DAT landing is read in place (no copy); a hidden .DAT.GZ ke
 });
 
 test('a zip that cannot be read is a real failure (retried), not a refusal', async (t) => {
-  const cloud = cleanerOnFake();
+  const cloud = cleanerOnFake({ env: STACK_ENV_INLINE });
   t.teardown(() => cloud.aws.close());
   cloud.aws.s3.put(BRONZE, 'landing/a.zip', Buffer.from('PK'));
   // Deleted after its event was sent: reading it fails, the message is reported, nothing is processed.
@@ -439,7 +439,7 @@ test('a zip that cannot be read is a real failure (retried), not a refusal', asy
 });
 
 test('a missing setting fails the invocation with an error naming the variable', async (t) => {
-  const env: Record<string, string> = { ...STACK_ENV };
+  const env: Record<string, string> = { ...STACK_ENV_INLINE };
   delete env[CLEANER_ENV.workGroup];
   const cloud = cleanerOnFake({ env });
   t.teardown(() => cloud.aws.close());

@@ -5,7 +5,8 @@
 // One retry layer per client (issue 9 item 3): Athena calls are retried by our deadline-bound
 // backoff (backoff.ts, bounded by the invocation's remaining time), so the Athena client is built
 // with the SDK's retries off (`maxAttempts: 1`); S3 and Glue calls keep the SDK's standard retry
-// strategy (its default 3 attempts with backoff on throttling) and nothing of ours wraps them.
+// strategy (its default 3 attempts with backoff on throttling) and nothing of ours wraps them; so
+// does SQS (SendMessage of the split mode's notes, handlers/aws/turn-messages.ts).
 //
 // AWS actions the cleaner calls through these ports:
 //   S3:     GetObject, PutObject (+ multipart: CreateMultipartUpload, UploadPart,
@@ -14,9 +15,11 @@
 //           on the source and writes with PutObject on the target)
 //   Glue:   GetTable, CreateTable, DeleteTable, CreatePartition, GetPartition
 //   Athena: StartQueryExecution, GetQueryExecution, GetQueryResults
+//   SQS:    SendMessage (split mode only: the silver queue and the landing queue)
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { GlueClient } from '@aws-sdk/client-glue';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import type { LandingPorts } from '../core/handle-landings.ts';
 import type { PipelineLog } from '../core/pipeline-log.ts';
 import { DEFAULT_SQL_DIR, loadPipelineSql, type PipelineSql } from '../core/pipeline-sql.ts';
@@ -34,6 +37,7 @@ export interface AwsClients {
   s3: S3Client;
   glue: GlueClient;
   athena: AthenaClient;
+  sqs: SQSClient;
 }
 
 /**
@@ -45,21 +49,25 @@ export function awsClients(given: Partial<AwsClients> = {}, config: { region?: s
     s3: given.s3 ?? new S3Client(config),
     glue: given.glue ?? new GlueClient(config),
     athena: given.athena ?? new AthenaClient({ ...config, maxAttempts: 1 }),
+    sqs: given.sqs ?? new SQSClient(config),
   };
 }
+
+/** The clients the lake's ports use (SQS only carries the split mode's notes, beside them). */
+export type LakeClients = Omit<AwsClients, 'sqs'>;
 
 export interface AwsLake {
   settings: LambdaSettings;
   sql: PipelineSql;
   store: S3ObjectStore;
   catalog: GlueCatalog;
-  clients: AwsClients;
+  clients: LakeClients;
   /** The ports of one invocation: the Athena engine's deadline is that invocation's remaining time. */
   ports(invocation: { remainingTimeMillis: () => number; timing?: Timing }): LandingPorts;
 }
 
 /** Builds the adapters once per container. */
-export async function openAwsLake(settings: LambdaSettings, clients: AwsClients, log: PipelineLog): Promise<AwsLake> {
+export async function openAwsLake(settings: LambdaSettings, clients: LakeClients, log: PipelineLog): Promise<AwsLake> {
   const store = new S3ObjectStore(clients.s3);
   const catalog = new GlueCatalog({
     client: clients.glue,

@@ -61,5 +61,12 @@ export const CLEANER_DEFAULTS = {
   silverWorkers: 16,
 } as const;
 
+/**
+ * The landing FIFO queue's one message group (components/landing-events.ts names the same value for
+ * the EventBridge target): the silver workers' and the turn keeper's own notes must join it, so
+ * that one turn keeper runs at a time. Here because the Lambda image has handlers/ but not components/.
+ */
+export const LANDING_MESSAGE_GROUP = 'landings';
+
 /** The metric the cleaner counts refused landings under; the stack's alarm watches it. */
 export const LANDINGS_REFUSED_METRIC = 'LandingsRefused';

@@ -32,6 +32,15 @@ export interface LambdaSettings {
   groupMaxBytes: number;
   /** The dedupe horizon in days (process-group.ts dedupeHorizonDays); 0 = off. */
   dedupeHorizonDays: number;
+  /**
+   * The silver workers' FIFO queue. Set: split mode (the turn keeper hands each .dat to a worker,
+   * handlers/aws/turn-keeper.ts); unset: each invocation runs its FIFO batch as one group inline.
+   */
+  silverQueueUrl?: string;
+  /** The landing FIFO queue, where workers send "silver ready" and the turn keeper its "gold turn" note. Set in split mode. */
+  landingQueueUrl?: string;
+  /** The silver queue's maxReceiveCount: on that receive a worker records the batch as failed for good. Set in split mode. */
+  silverMaxReceives?: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -99,5 +108,27 @@ export function readLambdaSettings(env: Env = process.env): LambdaSettings {
     parallelFiles: positiveInteger(env, CLEANER_ENV.parallelFiles, CLEANER_DEFAULTS.parallelFiles),
     groupMaxBytes: positiveNumber(env, CLEANER_ENV.groupMaxBytes, CLEANER_DEFAULTS.groupMaxBytes),
     dedupeHorizonDays: nonNegativeInteger(env, CLEANER_ENV.dedupeHorizonDays, 0),
+    ...splitSettings(env),
+  };
+}
+
+/**
+ * The split mode's three settings, all or none: without LANDING_QUEUE_URL no worker could wake the
+ * turn keeper, and a guessed SILVER_MAX_RECEIVES that is off from the redrive policy's
+ * maxReceiveCount would either give a batch up while SQS still retries it, or let SQS move it to the
+ * dead-letter queue with no failed record, which blocks every later landing.
+ */
+function splitSettings(env: Env): Pick<LambdaSettings, 'silverQueueUrl' | 'landingQueueUrl' | 'silverMaxReceives'> {
+  const silverQueueUrl = env[CLEANER_ENV.silverQueueUrl]?.trim();
+  if (!silverQueueUrl) return {};
+  const need = (name: string) => {
+    if (!env[name]?.trim()) throw new Error(`environment variable ${name} is not set; it is needed with ${CLEANER_ENV.silverQueueUrl}`);
+  };
+  need(CLEANER_ENV.landingQueueUrl);
+  need(CLEANER_ENV.silverMaxReceives);
+  return {
+    silverQueueUrl,
+    landingQueueUrl: required(env, CLEANER_ENV.landingQueueUrl),
+    silverMaxReceives: positiveInteger(env, CLEANER_ENV.silverMaxReceives, 1),
   };
 }

@@ -50,3 +50,13 @@ export function countLandingResult(metrics: Metrics, result: LandingResult): voi
       break;
   }
 }
+
+/**
+ * A landing the turn keeper skips because its silver failed on the last receive (split mode): it
+ * is given up for good like a refusal, so it is counted under the name the stack's alarm watches,
+ * and under its own name to tell the two apart on the dashboard.
+ */
+export function countSilverFailed(metrics: Metrics): void {
+  metrics.addMetric('landingsSilverFailed', MetricUnit.Count, 1);
+  metrics.addMetric(LANDINGS_REFUSED_METRIC, MetricUnit.Count, 1);
+}

@@ -13,7 +13,12 @@
 //
 // Plain S3 notification bodies are no longer accepted: nothing sends them to this queue any more
 // (components/ routes S3 → EventBridge → SQS FIFO), and a body of the wrong shape fails loudly.
+//
+// In split mode the landing queue also carries the cleaner's own notes ("silver-ready" from a
+// worker, "gold-turn" from the turn keeper), and the silver queue its "prepare" bodies
+// (handlers/aws/turn-messages.ts writes them); they are read here too.
 import type { Landing } from '../core/landing-event.ts';
+import type { PrepareBody, TurnNoteBody } from './turn-messages.ts';
 
 export interface EventBridgeObjectCreated {
   version?: string;
@@ -36,7 +41,8 @@ export interface EventBridgeObjectCreated {
 
 export type SqsBody =
   | { kind: 'landing'; landing: Landing; reason?: string; sequencer?: string }
-  | { kind: 'ignored'; bucket: string; key: string; reason: string };
+  | { kind: 'ignored'; bucket: string; key: string; reason: string }
+  | { kind: 'note'; note: TurnNoteBody };
 
 export interface BronzeScope {
   bucket: string;
@@ -55,6 +61,8 @@ export function readSqsBody(body: string, scope: BronzeScope): SqsBody {
   } catch {
     throw new Error(`SQS message body is not JSON: ${body.slice(0, 200)}`);
   }
+  const note = turnNoteOf(parsed);
+  if (note) return { kind: 'note', note };
   const event = parsed as Partial<EventBridgeObjectCreated> | null;
   if (typeof event !== 'object' || event === null || event.source !== S3_SOURCE || event['detail-type'] !== OBJECT_CREATED) {
     throw new Error(`SQS message body is not an EventBridge S3 "Object Created" event: ${body.slice(0, 200)}`);
@@ -76,6 +84,39 @@ export function readSqsBody(body: string, scope: BronzeScope): SqsBody {
     ...(event.detail?.reason !== undefined ? { reason: event.detail.reason } : {}),
     ...(object.sequencer !== undefined ? { sequencer: object.sequencer } : {}),
   };
+}
+
+/** A "silver-ready" or "gold-turn" note, or undefined when the body is something else. */
+function turnNoteOf(parsed: unknown): TurnNoteBody | undefined {
+  if (typeof parsed !== 'object' || parsed === null) return undefined;
+  const body = parsed as Record<string, unknown>;
+  if (body.procureflow === 'silver-ready' && typeof body.batchId === 'string') return { procureflow: 'silver-ready', batchId: body.batchId };
+  if (body.procureflow === 'gold-turn' && typeof body.after === 'string') return { procureflow: 'gold-turn', after: body.after };
+  return undefined;
+}
+
+/** Parses a silver queue body; throws on anything but a complete "prepare" body. */
+export function readPrepareBody(body: string): PrepareBody {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    throw new Error(`silver message body is not JSON: ${body.slice(0, 200)}`);
+  }
+  const prepare = parsed as Partial<PrepareBody> | null;
+  const landing = prepare?.landing;
+  if (
+    prepare?.procureflow !== 'prepare' ||
+    typeof prepare.batchId !== 'string' ||
+    typeof prepare.sequence !== 'string' ||
+    typeof landing?.ref?.bucket !== 'string' ||
+    typeof landing.ref.key !== 'string' ||
+    typeof landing.etag !== 'string' ||
+    typeof landing.size !== 'number'
+  ) {
+    throw new Error(`silver message body is not a "prepare" body: ${body.slice(0, 200)}`);
+  }
+  return { procureflow: 'prepare', batchId: prepare.batchId, sequence: prepare.sequence, landing: { ref: { bucket: landing.ref.bucket, key: landing.ref.key }, etag: landing.etag, size: landing.size } };
 }
 
 /** The event S3 sends EventBridge for a new object (tests, benches and the smoke command build bodies with it). */

@@ -1,0 +1,105 @@
+// The turn keeper (s13 design, "Turn keeper invocation"): the landing FIFO queue's consumer in
+// split mode. It admits landings in FIFO order (a .dat becomes a pending turn record and a
+// "prepare" message for a silver worker) and then takes ONE gold turn over the batches whose
+// silver is ready, in landing order: the order of the pending records, i.e. of the landing
+// messages' SequenceNumbers, never the order in which workers finish.
+//
+// One turn keeper runs at a time: every message it reads (landings, the workers' "silver-ready"
+// notes, its own "gold-turn" notes) is in the landing queue's one message group, and "for FIFO
+// queues, concurrent invocations are capped … by the number of message group IDs" (Lambda DG,
+// services-sqs-scaling.html). So it is the lake's only gold writer, and it keeps at most two Athena
+// queries in flight (the gold turn's figures).
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import type { SQSRecord } from 'aws-lambda';
+import { handleLandings, type LandingPorts, type LandingResult, landingKind, unprocessableNameReason } from '../core/handle-landings.ts';
+import { figuresFromParameters } from '../core/batch-figures.ts';
+import { asError } from '../core/gold-turn.ts';
+import { identifyLanding, sourceFileOf } from '../core/prepare-batch.ts';
+import type { Landing } from '../core/landing-event.ts';
+import { countLandingResult } from './powertools-observability.ts';
+import { type BronzeScope, readSqsBody } from './sqs-landings.ts';
+import { takeGoldTurn } from './gold-turn-walk.ts';
+import { prepareBody, type TurnMessages } from './turn-messages.ts';
+import type { TurnRecords } from './turn-records.ts';
+
+export interface TurnKeeperDeps {
+  ports: LandingPorts;
+  records: TurnRecords;
+  messages: TurnMessages;
+  metrics: Metrics;
+  scope: BronzeScope;
+  /** The most landed bytes one gold statement takes (GROUP_MAX_BYTES). */
+  groupMaxBytes: number;
+}
+
+/** Handles one invocation's records (FIFO order); returns the message ids to report. */
+export async function keepTurn(records: SQSRecord[], deps: TurnKeeperDeps): Promise<string[]> {
+  const { log } = deps.ports;
+  // 1. Admit the records in order; a failure reports it and every later record (FIFO: a later
+  // landing's pending record must never exist before an earlier one's).
+  let failedAt = records.length;
+  for (const [index, record] of records.entries()) {
+    try {
+      await admit(record, deps);
+    } catch (error) {
+      failedAt = index;
+      log.error('SQS message failed; it and every later message of the batch are retried', { messageId: record.messageId, error: asError(error).message });
+      break;
+    }
+  }
+  // 2. One gold turn. It fails whole (the pending records are durable): every record is
+  // reported, so the turn runs again when they come back.
+  try {
+    await takeGoldTurn(deps);
+  } catch (error) {
+    log.error('gold turn failed; every message of the batch is retried', { error: asError(error).message });
+    return records.map((record) => record.messageId);
+  }
+  return records.slice(failedAt).map((record) => record.messageId);
+}
+
+/** Step 1 for one record: notes need no own work; a landing is sorted as in inline mode. */
+async function admit(record: SQSRecord, deps: TurnKeeperDeps): Promise<void> {
+  const body = readSqsBody(record.body, deps.scope);
+  if (body.kind === 'note') return;
+  if (body.kind === 'ignored') {
+    deps.ports.log.info('landing ignored: outside the bronze bucket and prefix', { messageId: record.messageId, bucket: body.bucket, key: body.key, reason: body.reason });
+    return;
+  }
+  const results = await admitLanding(body.landing, record, deps);
+  for (const result of results) {
+    if (result.status === 'failed') throw new Error(result.error);
+    countLandingResult(deps.metrics, result);
+    if (result.status === 'unpacked' && result.refused.length > 0) {
+      deps.ports.log.error('zip entries refused; not retried (the verdict would not change)', { messageId: record.messageId, sourceFile: result.sourceFile, refused: result.refused });
+    }
+  }
+}
+
+/**
+ * A plain .dat within the limits becomes a pending record and a prepare message; anything else
+ * (a zip, another suffix, a name or size that is refused) gets today's verdict from
+ * handleLandings, which never reaches a group for it (zip members land as their own events).
+ */
+async function admitLanding(landing: Landing, record: SQSRecord, deps: TurnKeeperDeps): Promise<LandingResult[]> {
+  const { ports } = deps;
+  if (landingKind(landing.ref.key) !== 'dat' || unprocessableNameReason(landing.ref.key)) return handleLandings([landing], ports);
+  const batch = await identifyLanding(landing, ports.store);
+  if (ports.landingMaxBytes !== undefined && batch.info.size > ports.landingMaxBytes) return handleLandings([{ ...landing, size: batch.info.size }], ports);
+  const sourceFile = sourceFileOf(landing);
+  const committed = await ports.catalog.committedBatch(batch.batchId);
+  if (committed) {
+    ports.log.info('batch already committed, skipped', { batchId: batch.batchId, sourceFile });
+    return [{ sourceFile, status: 'already_committed', batchId: batch.batchId, figures: figuresFromParameters(committed) }];
+  }
+  // Lambda passes the FIFO attributes on each record; SequenceNumber orders the landings.
+  const sequence = record.attributes.SequenceNumber;
+  if (!sequence) throw new Error(`${sourceFile}: the landing message has no SequenceNumber (not from a FIFO queue?)`);
+  const body = prepareBody(batch.batchId, sequence, { ...landing, etag: batch.info.etag, size: batch.info.size });
+  // The pending record first: once the prepare message is out, a worker's note may wake a turn
+  // that must find the landing's place in the order.
+  await deps.records.putPending({ batchId: body.batchId, sequence: body.sequence, landing: body.landing });
+  await deps.messages.prepare(body);
+  ports.log.info('landing handed to a silver worker', { messageId: record.messageId, batchId: batch.batchId, sourceFile, sequence });
+  return [];
+}

@@ -209,8 +209,8 @@ export class GlueCatalog implements Catalog {
    * of an existing partition is tolerated.
    */
   async commitBatch(batchId: string, parameters: Record<string, string>, goldLocation?: string): Promise<void> {
-    await this.registerPartition('raw_transactions', batchId);
-    await this.registerPartition('rejected_transactions', batchId);
+    // Silver and rejects in parallel, gold after both: gold is the commit readers and re-deliveries see.
+    await Promise.all([this.registerPartition('raw_transactions', batchId), this.registerPartition('rejected_transactions', batchId)]);
     const recorded = goldLocation === undefined ? parameters : { ...parameters, [GOLD_LOCATION_PARAMETER]: goldLocation };
     await this.registerPartition('cleaned_transactions', batchId, recorded, goldLocation);
   }

@@ -11,6 +11,7 @@
 // two commits of a group leaves the earlier batches committed: the rerun skips them and redoes
 // the rest, which gives the lake of one clean run (the earlier batches were first anyway).
 import { createHash } from 'node:crypto';
+import pLimit from 'p-limit';
 import { type BatchFigures, balanceHolds, figuresToParameters, groupFigureQueries } from './batch-figures.ts';
 import { earliestOf, horizonStart } from './dedupe-horizon.ts';
 import { materializeFresh } from './fresh-output.ts';
@@ -48,6 +49,9 @@ export type TurnOutcome = { result: BatchResult } | { error: Error };
  * (HIVE_TOO_MANY_OPEN_PARTITIONS, other-notable-limitations.html); the same bound locally.
  */
 export const MAX_BATCHES_PER_GOLD = 100;
+
+/** Independent catalog calls of one turn in flight at once (lookups, drops of work tables). */
+const CATALOG_CALLS_AT_ONCE = 10;
 
 /** The group's name: a digest of its batch ids in landing order (its gold location and work table). */
 export function groupIdFor(batchIds: string[]): string {
@@ -108,13 +112,17 @@ export async function commitPrepared(batches: PreparedBatch[], ports: GoldTurnPo
 
 async function goldTurn(members: PreparedBatch[], ports: GoldTurnPorts, outcomes: Map<PreparedBatch, TurnOutcome>): Promise<void> {
   const { store, catalog, engine, sql, log } = ports;
-  // The catalog's latest state: a batch committed meanwhile (by another writer) is skipped.
+  // The catalog's latest state: a batch committed meanwhile (by another writer) is skipped. The
+  // lookups and the cleanup's drops are independent catalog calls: a bounded pool runs them, so
+  // a group of 100 batches does not pay 100 round trips one after the other.
+  const limit = pLimit(CATALOG_CALLS_AT_ONCE);
+  const committedNow = await Promise.all(members.map((batch) => limit(() => committedResult(batch, ports))));
   const batches: PreparedBatch[] = [];
-  for (const batch of members) {
-    const committed = await committedResult(batch, ports);
+  members.forEach((batch, i) => {
+    const committed = committedNow[i];
     if (committed) outcomes.set(batch, { result: committed });
     else batches.push(batch);
-  }
+  });
   if (batches.length === 0) return;
   const [lead] = batches as [PreparedBatch];
   const groupId = groupIdFor(batches.map((batch) => batch.batchId));
@@ -208,8 +216,8 @@ async function goldTurn(members: PreparedBatch[], ports: GoldTurnPorts, outcomes
   // Work tables go once every batch is committed; a crash before leaves them to the rerun.
   try {
     await batchStep(ports, 'cleanup', lead, async () => {
-      await catalog.dropWorkTable(goldWork);
-      for (const batch of batches) for (const table of [batch.work.rejects, batch.work.silver, batch.work.source]) await catalog.dropWorkTable(table);
+      const tables = [goldWork, ...batches.flatMap((batch) => [batch.work.rejects, batch.work.silver, batch.work.source])];
+      await Promise.all(tables.map((table) => limit(() => catalog.dropWorkTable(table))));
     });
   } catch (error) {
     for (const batch of batches) outcomes.set(batch, { error: new PipelineStepError(batch.sourceFile, batch.batchId, 'cleanup', asError(error).cause ?? error) });

@@ -14,6 +14,7 @@ import type { GlueClient } from '@aws-sdk/client-glue';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { BatchPorts } from './core/process-batch.ts';
 import { awsClients, type AwsLake, openAwsLake } from './aws/aws-lake.ts';
 import type { Timing } from './aws/backoff.ts';
 import { CLEANER_ENV } from './aws/cleaner-environment.ts';
@@ -36,6 +37,8 @@ export interface CleanerDeps {
   metrics?: Metrics;
   /** Tests make Athena's polling instant. */
   timing?: Timing;
+  /** Tests inject a crash between two steps (BatchPorts.beforeStep). */
+  beforeStep?: BatchPorts['beforeStep'];
 }
 
 /** What one container keeps between invocations. */
@@ -86,7 +89,11 @@ function entry(deps: CleanerDeps, run: (event: SQSEvent, own: Container, ports: 
   return async (event, context) => {
     logger.addContext(context);
     const own = await init();
-    const ports = own.aws.ports({ remainingTimeMillis: () => context.getRemainingTimeInMillis(), ...(deps.timing ? { timing: deps.timing } : {}) });
+    const ports = own.aws.ports({
+      remainingTimeMillis: () => context.getRemainingTimeInMillis(),
+      ...(deps.timing ? { timing: deps.timing } : {}),
+      ...(deps.beforeStep ? { beforeStep: deps.beforeStep } : {}),
+    });
     try {
       return await run(event, own, ports, { logger, metrics });
     } finally {

@@ -63,7 +63,7 @@ export interface AwsLake {
   catalog: GlueCatalog;
   clients: LakeClients;
   /** The ports of one invocation: the Athena engine's deadline is that invocation's remaining time. */
-  ports(invocation: { remainingTimeMillis: () => number; timing?: Timing }): LandingPorts;
+  ports(invocation: { remainingTimeMillis: () => number; timing?: Timing; beforeStep?: LandingPorts['beforeStep'] }): LandingPorts;
 }
 
 /** Builds the adapters once per container. */
@@ -110,6 +110,7 @@ export async function openAwsLake(settings: LambdaSettings, clients: LakeClients
         ...(settings.dedupeHorizonDays > 0 ? { dedupeHorizonDays: settings.dedupeHorizonDays } : {}),
         // FIFO: nothing landed after a failed file may commit before it.
         afterFailure: 'stop',
+        ...(invocation.beforeStep ? { beforeStep: invocation.beforeStep } : {}),
       };
     },
   };

@@ -1,9 +1,11 @@
 // The Lambda's settings from its environment, and the reading of SQS bodies into landings.
 import test from 'ava';
 import { DEFAULT_LAMBDA_ZIP_MAX_TOTAL_BYTES, DEFAULT_LANDING_MAX_BYTES, readLambdaSettings } from '../handlers/aws/lambda-settings.ts';
-import { objectCreatedEventBridge, readSqsBody } from '../handlers/aws/sqs-landings.ts';
+import { objectCreatedEventBridge, readPrepareBody, readSqsBody } from '../handlers/aws/sqs-landings.ts';
 import { DEFAULT_ZIP_LIMITS } from '../handlers/core/zip-limits.ts';
+import { LANDING_MESSAGE_GROUP as HANDLER_LANDING_GROUP } from '../handlers/aws/cleaner-environment.ts';
 import { cleanerEnvironment } from '../components/cleaner-environment.ts';
+import { LANDING_MESSAGE_GROUP as STACK_LANDING_GROUP } from '../components/landing-events.ts';
 import { readStackConfig } from '../components/stack-config.ts';
 
 const ENV = {
@@ -99,6 +101,9 @@ test('settings round trip: the Lambda reads back exactly the stack config values
     parallelFiles: 6,
     groupMaxBytes: 9_000_000_000,
     dedupeHorizonDays: config.dedupeHorizonDays,
+    landingQueueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/pf-rt-landings.fifo',
+    silverQueueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/pf-rt-silver.fifo',
+    silverMaxReceives: 5,
   });
   t.deepEqual(readLambdaSettings(env), {
     buckets: { bronze: names.bronzeBucket, silver: names.silverBucket, gold: names.goldBucket },
@@ -112,7 +117,27 @@ test('settings round trip: the Lambda reads back exactly the stack config values
     parallelFiles: 6,
     groupMaxBytes: 9_000_000_000,
     dedupeHorizonDays: 45,
+    silverQueueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/pf-rt-silver.fifo',
+    landingQueueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/pf-rt-landings.fifo',
+    silverMaxReceives: 5,
   });
+});
+
+const SPLIT = {
+  SILVER_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/pf-silver.fifo',
+  LANDING_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/pf-landings.fifo',
+  SILVER_MAX_RECEIVES: '5',
+};
+
+test('settings: split mode takes SILVER_QUEUE_URL, LANDING_QUEUE_URL and SILVER_MAX_RECEIVES together; without the silver queue it is inline', (t) => {
+  t.like(readLambdaSettings({ ...ENV, ...SPLIT }), { silverQueueUrl: SPLIT.SILVER_QUEUE_URL, landingQueueUrl: SPLIT.LANDING_QUEUE_URL, silverMaxReceives: 5 });
+  // A stack with silverWorkers 0 still sets the landing queue and the receive count: inline.
+  const inline = readLambdaSettings({ ...ENV, LANDING_QUEUE_URL: SPLIT.LANDING_QUEUE_URL, SILVER_MAX_RECEIVES: '5' });
+  t.false('silverQueueUrl' in inline || 'landingQueueUrl' in inline || 'silverMaxReceives' in inline);
+  t.throws(() => readLambdaSettings({ ...ENV, ...SPLIT, LANDING_QUEUE_URL: ' ' }), { message: 'environment variable LANDING_QUEUE_URL is not set; it is needed with SILVER_QUEUE_URL' });
+  t.throws(() => readLambdaSettings({ ...ENV, ...SPLIT, SILVER_MAX_RECEIVES: '' }), { message: 'environment variable SILVER_MAX_RECEIVES is not set; it is needed with SILVER_QUEUE_URL' });
+  t.throws(() => readLambdaSettings({ ...ENV, ...SPLIT, SILVER_MAX_RECEIVES: '2.5' }), { message: /SILVER_MAX_RECEIVES must be a whole number/ });
+  t.throws(() => readLambdaSettings({ ...ENV, ...SPLIT, SILVER_MAX_RECEIVES: '0' }), { message: /SILVER_MAX_RECEIVES must be a positive number/ });
 });
 
 const scope = { bucket: 'pf-bronze', prefix: 'landing/' };
@@ -146,4 +171,19 @@ test('SQS body: not JSON, a plain S3 notification, an S3 test event or another d
   t.throws(() => readSqsBody(JSON.stringify({ Service: 'Amazon S3', Event: 's3:TestEvent' }), scope), { message: /not an EventBridge/ });
   t.throws(() => readSqsBody(JSON.stringify({ ...event('pf-bronze', 'landing/a.dat'), 'detail-type': 'Object Deleted' }), scope), { message: /not an EventBridge/ });
   t.throws(() => readSqsBody(JSON.stringify({ 'detail-type': 'Object Created', source: 'aws.s3', detail: {} }), scope), { message: /without detail.bucket.name/ });
+});
+
+test('SQS body: the split mode notes are read as notes; a prepare body is read whole or refused', (t) => {
+  t.deepEqual(readSqsBody('{"procureflow":"silver-ready","batchId":"a_1"}', scope), { kind: 'note', note: { procureflow: 'silver-ready', batchId: 'a_1' } });
+  t.deepEqual(readSqsBody('{"procureflow":"gold-turn","after":"group_1"}', scope), { kind: 'note', note: { procureflow: 'gold-turn', after: 'group_1' } });
+  t.throws(() => readSqsBody('{"procureflow":"silver-ready"}', scope), { message: /not an EventBridge/ });
+  const prepare = { procureflow: 'prepare', batchId: 'a_1', sequence: '18890000000000001000', landing: { ref: { bucket: 'pf-bronze', key: 'landing/a.dat' }, etag: 'abc', size: 7 } };
+  t.deepEqual(readPrepareBody(JSON.stringify(prepare)), prepare);
+  t.throws(() => readPrepareBody(JSON.stringify({ ...prepare, landing: { ...prepare.landing, size: '7' } })), { message: /not a "prepare" body/ });
+  t.throws(() => readPrepareBody(JSON.stringify({ ...prepare, procureflow: 'silver-ready' })), { message: /not a "prepare" body/ });
+  t.throws(() => readPrepareBody('nope'), { message: /not JSON/ });
+});
+
+test("the Lambda's landing message group is the one the stack's EventBridge target sets (the image has no components/)", (t) => {
+  t.is(HANDLER_LANDING_GROUP, STACK_LANDING_GROUP);
 });

@@ -4,9 +4,13 @@
 import { GetQueryExecutionCommand, StartQueryExecutionCommand } from '@aws-sdk/client-athena';
 import { CreateTableCommand } from '@aws-sdk/client-glue';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import test from 'ava';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { MAX_RECEIVE_COUNT } from '../components/cleaner-queue.ts';
 import { figuresFromParameters } from '../handlers/core/batch-figures.ts';
-import { STACK } from './fakes/cleaner-on-fake.ts';
+import { STACK, STACK_ENV, STACK_ENV_INLINE } from './fakes/cleaner-on-fake.ts';
+import { queueUrlOf } from './fakes/fake-sqs.ts';
 import { DEFAULT_LATENCY, MB, statementMs } from './fakes/latency-model.ts';
 import { DEFAULT_SHAPE } from './fakes/model-athena.ts';
 import { modelCleaner } from './fakes/model-cleaner.ts';
@@ -84,28 +88,85 @@ test('a CTAS over a landed file of 250 MB runs 2.5 s of virtual time (3.0 s when
   }
 });
 
-test('the real handler takes one modelled landing to a commit whose figures balance, reading only the overlapping gold', async (t) => {
-  const cleaner = modelCleaner({ goldHistory: { rows: 10_000_000, partitions: 10 } });
+for (const [mode, env, expected] of [
+  ['inline group (no silver workers)', STACK_ENV_INLINE, { invocations: 1, silverInvocations: 0, reported: 0 }],
+  // The turn keeper admits the landing, a silver worker prepares it, the turn keeper's next
+  // invocation (the worker's "silver ready" note) takes the gold turn.
+  ['silver workers + turn keeper', STACK_ENV, { invocations: 2, silverInvocations: 1, peakSilver: 1, reported: 0 }],
+] as const) {
+  test(`the real handler (${mode}) takes one modelled landing to a commit whose figures balance, reading only the overlapping gold`, async (t) => {
+    const cleaner = modelCleaner({ goldHistory: { rows: 10_000_000, partitions: 10 }, env });
+    t.teardown(() => cleaner.close());
+    cleaner.land('one.dat', 100 * MB);
+    const drained = await cleaner.drain(1);
+    t.deepEqual(cleaner.errors, []);
+    t.like(drained, expected);
+    const committed = cleaner.aws.state.partitions(STACK.database, 'cleaned_transactions').filter((partition) => !(partition.Values[0] ?? '').startsWith('history_'));
+    t.is(committed.length, 1);
+    const figures = figuresFromParameters(committed[0]?.Parameters);
+    t.like(figures, { lines: 1_000_000, rejected: 10_000, duplicatesInBatch: 10_000, duplicatesInGold: 1_000, loaded: 979_000, bytesIn: 100 * MB });
+    t.deepEqual(figures?.goldIds, { min: 'T000000010000000', max: 'T000000010978999' });
+    for (const table of ['raw_transactions', 'rejected_transactions']) t.is(cleaner.aws.state.partitions(STACK.database, table).length, 1, table);
+    t.deepEqual(
+      [...new Set(cleaner.model.records.map((record) => record.kind))],
+      ['silver', 'rejects', 'file_figures', 'gold', 'figures'],
+    );
+    // The batch's ids overlap the last history partition only (1 million rows × 19 bytes), read by
+    // the gold statement and by the in-gold duplicates count.
+    const history = cleaner.model.records.filter((record) => record.historyBytes > 0).map((record) => [record.kind, record.historyBytes]);
+    t.deepEqual(history, [
+      ['gold', 19 * MB],
+      ['figures', 19 * MB],
+    ]);
+  });
+}
+
+test('the model driver: up to silverWorkers silver invocations at once, the turn keeper one at a time, both queues to empty; a silver message failing every receive goes to the silver DLQ', async (t) => {
+  const workMs = 60_000;
+  let keeperRunning = 0;
+  let keeperPeak = 0;
+  const readyNotes: string[] = [];
+  // eslint-disable-next-line prefer-const -- the handlers below close over it before it is built
+  let cleaner: ReturnType<typeof modelCleaner>;
+  const sendTo = (queue: string, group: string, dedup: string, body: string) =>
+    cleaner.sqs.send(new SendMessageCommand({ QueueUrl: queueUrlOf(queue), MessageGroupId: group, MessageDeduplicationId: dedup, MessageBody: body }));
+  // A trivial turn keeper: each landing becomes a prepare message (its own group); notes are counted.
+  const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
+    keeperRunning++;
+    keeperPeak = Math.max(keeperPeak, keeperRunning);
+    for (const record of event.Records) {
+      const body = JSON.parse(record.body) as { detail?: { object: { key: string } }; ready?: string };
+      if (body.detail) await sendTo(STACK.silverQueue, body.detail.object.key.replace(/\W/g, '_'), body.detail.object.key.replace(/\W/g, '_'), JSON.stringify({ key: body.detail.object.key }));
+      else if (body.ready) readyNotes.push(body.ready);
+    }
+    keeperRunning--;
+    return { batchItemFailures: [] };
+  };
+  // A trivial silver worker: a minute of work, then "ready" to the landing queue; bad.dat always fails.
+  const silverHandler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
+    const record = event.Records[0] as SQSEvent['Records'][number];
+    const { key } = JSON.parse(record.body) as { key: string };
+    await cleaner.clock.sleep(workMs);
+    if (key.endsWith('bad.dat')) return { batchItemFailures: [{ itemIdentifier: record.messageId }] };
+    await sendTo(STACK.queue, 'landings', `ready-${record.attributes.MessageGroupId ?? ''}`, JSON.stringify({ ready: key }));
+    return { batchItemFailures: [] };
+  };
+  cleaner = modelCleaner({ env: STACK_ENV, handler, silverHandler });
   t.teardown(() => cleaner.close());
-  cleaner.land('one.dat', 100 * MB);
-  const drained = await cleaner.drain(1);
-  t.deepEqual(cleaner.errors, []);
-  t.like(drained, { invocations: 1, reported: 0 });
-  const committed = cleaner.aws.state.partitions(STACK.database, 'cleaned_transactions').filter((partition) => !(partition.Values[0] ?? '').startsWith('history_'));
-  t.is(committed.length, 1);
-  const figures = figuresFromParameters(committed[0]?.Parameters);
-  t.like(figures, { lines: 1_000_000, rejected: 10_000, duplicatesInBatch: 10_000, duplicatesInGold: 1_000, loaded: 979_000, bytesIn: 100 * MB });
-  t.deepEqual(figures?.goldIds, { min: 'T000000010000000', max: 'T000000010978999' });
-  for (const table of ['raw_transactions', 'rejected_transactions']) t.is(cleaner.aws.state.partitions(STACK.database, table).length, 1, table);
-  t.deepEqual(
-    [...new Set(cleaner.model.records.map((record) => record.kind))],
-    ['silver', 'rejects', 'file_figures', 'gold', 'figures'],
-  );
-  // The batch's ids overlap the last history partition only (1 million rows × 19 bytes), read by
-  // the gold statement and by the in-gold duplicates count.
-  const history = cleaner.model.records.filter((record) => record.historyBytes > 0).map((record) => [record.kind, record.historyBytes]);
-  t.deepEqual(history, [
-    ['gold', 19 * MB],
-    ['figures', 19 * MB],
-  ]);
+  for (let index = 0; index < 20; index++) cleaner.land(`f${String(index).padStart(2, '0')}.dat`, MB);
+  const drained = await cleaner.drain(10, 4);
+  t.like(drained, { silverInvocations: 20, peakSilver: 4, reported: 0 });
+  t.is(keeperPeak, 1, 'the landing queue has one message group: one turn keeper invocation at a time');
+  t.is(readyNotes.length, 20);
+  // 20 minutes of silver work on 4 workers: 5 waves of one minute (plus the 30 ms sends), not 20.
+  t.true(drained.ms >= 5 * workMs && drained.ms < 6 * workMs, String(drained.ms));
+  t.is(cleaner.aws.queue?.depth, 0);
+  t.is(cleaner.aws.sqs.queue(STACK.silverQueue).depth, 0);
+
+  // A silver message reported on every receive: back after each visibility timeout, then the DLQ.
+  cleaner.land('bad.dat', MB);
+  const failing = await cleaner.drain(10, 4);
+  t.like(failing, { silverInvocations: MAX_RECEIVE_COUNT, reported: MAX_RECEIVE_COUNT });
+  t.deepEqual(failing.silverDeadLetters, [JSON.stringify({ key: `${STACK.bronzePrefix}bad.dat` })]);
+  t.true(failing.ms >= (MAX_RECEIVE_COUNT - 1) * 6 * 900_000, 'each retry waits for the visibility timeout (6 × the function timeout)');
 });

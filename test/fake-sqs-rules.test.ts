@@ -2,6 +2,9 @@
 // source is next to it in test/fakes/fake-sqs.ts) and hand a Lambda the real SQS record shape.
 import { SendMessageBatchCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import test from 'ava';
+import { batchIdFor } from '../handlers/core/batch-identity.ts';
+import { HEADER_LINE } from '../handlers/core/tables.ts';
+import { cleanerOnFake, STACK } from './fakes/cleaner-on-fake.ts';
 import { FakeAws } from './fakes/fake-aws.ts';
 import { MAX_PAYLOAD_BYTES, queueUrlOf } from './fakes/fake-sqs.ts';
 
@@ -147,4 +150,39 @@ test('(n) received messages carry the Lambda SQS record shape: SequenceNumber in
   // The landing queue's records name the landing queue.
   aws.s3.put('pf-bronze', 'landing/a.dat', 'x');
   t.is(aws.receiveSqsEvent().Records[0]?.eventSourceARN, `arn:aws:sqs:us-east-1:123456789012:${LANDINGS}`);
+});
+
+test('the harness drives both queues: deliver() admits landings, deliverSilver() prepares one, settle() runs both until empty and every landing commits in landing order', async (t) => {
+  const cloud = cleanerOnFake();
+  t.teardown(() => cloud.aws.close());
+  const row = (id: string) => `${id}|2026-03-01 10:00:00|1|C1|P1|Food|2|10.00|0|20.00|card|usd`;
+  const batchIds: string[] = [];
+  for (const [name, id] of [
+    ['a.dat', 'T1'],
+    ['b.dat', 'T2'],
+    ['c.dat', 'T3'],
+  ] as const) {
+    const key = `${STACK.bronzePrefix}${name}`;
+    const { ETag } = cloud.aws.s3.put(STACK.buckets.bronze, key, Buffer.from(`${HEADER_LINE}\n${row(id)}\n`));
+    batchIds.push(batchIdFor({ bucket: STACK.buckets.bronze, key }, ETag.replace(/"/g, '')));
+  }
+  const silver = cloud.aws.sqs.queue(STACK.silverQueue);
+  t.is(await cloud.deliverSilver(), undefined, 'nothing to prepare before the turn keeper has run');
+  const admitted = await cloud.deliver();
+  t.deepEqual(admitted.response.batchItemFailures, []);
+  t.is(silver.depth, 3, 'one prepare message per landed file');
+  const prepares = cloud.aws.sqs.sent.filter((message) => message.queue === STACK.silverQueue);
+  t.is(new Set(prepares.map((message) => message.groupId)).size, 3, 'one message group per batch');
+  const first = await cloud.deliverSilver();
+  t.is(first?.event.Records.length, 1, 'the silver mapping hands over one message');
+  t.is(first?.event.Records[0]?.eventSourceARN, `arn:aws:sqs:us-east-1:123456789012:${STACK.silverQueue}`);
+  t.deepEqual(first?.response.batchItemFailures, []);
+  const ran = await cloud.settle();
+  t.true(ran.silver >= 2 && ran.landing >= 1, JSON.stringify(ran));
+  t.is(silver.depth, 0);
+  t.is(cloud.aws.queue?.depth, 0);
+  t.deepEqual(cloud.errors, []);
+  // Gold commits (Glue CreatePartition on the gold table) in landing order, each once.
+  const goldCommits = cloud.callsSince(0).filter((call) => call.startsWith('Glue.CreatePartition cleaned_transactions '));
+  t.deepEqual(goldCommits, batchIds.map((id) => `Glue.CreatePartition cleaned_transactions ${id}`));
 });

@@ -13,15 +13,13 @@
 // the work, never the wall clock, and no test depends on how many polls the backoff makes.
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { MAX_RECEIVE_COUNT } from '../../components/cleaner-queue.ts';
 import { LANDING_MESSAGE_GROUP, landingEventPattern } from '../../components/landing-events.ts';
 import { CLEANER_ENV } from '../../handlers/aws/cleaner-environment.ts';
 import type { Timing } from '../../handlers/aws/backoff.ts';
 import { DEFAULT_SQL_DIR } from '../../handlers/core/pipeline-sql.ts';
-import * as lambda from '../../handlers/lambda.ts';
-import { type CleanerDeps, createHandler } from '../../handlers/lambda.ts';
+import { createHandler, createSilverHandler } from '../../handlers/lambda.ts';
 import type { Execution, FakeSettings } from './cloud-state.ts';
 import type { EventPattern, FakeFifoQueue } from './event-routing.ts';
 import { FakeAws } from './fake-aws.ts';
@@ -59,14 +57,6 @@ export const STACK_ENV: Record<string, string> = {
  */
 export const STACK_ENV_INLINE: Record<string, string> = Object.fromEntries(Object.entries(STACK_ENV).filter(([name]) => name !== CLEANER_ENV.silverQueueUrl));
 
-/** The silver worker's factory (handlers/lambda.ts createSilverHandler). */
-export type SilverHandlerFactory = (deps: CleanerDeps & { sqs?: SQSClient }) => (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
-
-/** createSilverHandler if handlers/lambda.ts exports it (the split is being written alongside). */
-export function silverHandlerFactory(): SilverHandlerFactory | undefined {
-  return (lambda as unknown as { createSilverHandler?: SilverHandlerFactory }).createSilverHandler;
-}
-
 export interface Hold {
   /** Executions held so far (their statement has not started running). */
   readonly held: Execution[];
@@ -101,8 +91,8 @@ export interface CleanerOnFake {
   clock: { now: number };
   /** The turn keeper (the landing queue's function). */
   handler: ReturnType<typeof createHandler>;
-  /** The silver worker (the silver queue's function); undefined until handlers/lambda.ts exports it. */
-  silverHandler: ReturnType<SilverHandlerFactory> | undefined;
+  /** The silver worker (the silver queue's function). */
+  silverHandler: ReturnType<typeof createSilverHandler>;
   /** The handler's clock and sleep (a sleep waits for the next fake query to settle). */
   timing: Timing;
   /** Error log lines of the handler: message and fields. */
@@ -193,10 +183,9 @@ export function cleanerOnFake(options: CleanerOptions = {}): CleanerOnFake {
     metrics.clearMetrics();
     return metrics;
   };
-  // `sqs` is passed as a variable, not a literal, so this compiles before CleanerDeps names it.
-  const deps: CleanerDeps & { sqs: SQSClient } = { env: options.env ?? STACK_ENV, s3, glue, athena, sqs, logger, metrics, timing };
+  const deps = { env: options.env ?? STACK_ENV, s3, glue, athena, sqs, logger, metrics, timing };
   const handler = createHandler(deps);
-  const silverHandler = silverHandlerFactory()?.(deps);
+  const silverHandler = createSilverHandler(deps);
 
   const context = (remainingMs = 600_000): Context => {
     const deadline = clock.now + remainingMs;
@@ -244,7 +233,6 @@ export function cleanerOnFake(options: CleanerOptions = {}): CleanerOnFake {
   };
 
   const deliverSilver: CleanerOnFake['deliverSilver'] = async (remainingMs) => {
-    if (!silverHandler) throw new Error('cleanerOnFake.deliverSilver: handlers/lambda.ts does not export createSilverHandler yet');
     // The silver event source mapping's batch size is 1 (one message group, one batch, per invocation).
     const event = aws.receiveSqsEvent(1, STACK.silverQueue);
     if (event.Records.length === 0) return undefined;

@@ -59,6 +59,8 @@ export class FakeSqs {
   private readonly queues = new Map<string, { queue: FakeFifoQueue; contentBasedDeduplication: boolean }>();
   /** Every accepted send, in order: [queue name, MessageGroupId, body] (tests read what was sent). */
   readonly sent: Array<{ queue: string; groupId: string; deduplicationId: string; body: string }> = [];
+  /** Called after every accepted send (a model's pollers wake on it, as a long poll returns early). */
+  private readonly listeners: Array<(queue: string) => void> = [];
 
   constructor(private readonly now: () => number = () => Date.now()) {}
 
@@ -66,6 +68,11 @@ export class FakeSqs {
     const queue = new FakeFifoQueue(name, this.now);
     this.queues.set(queueUrlOf(name), { queue, contentBasedDeduplication: options.contentBasedDeduplication ?? false });
     return queue;
+  }
+
+  /** Calls `listener(queueName)` after every accepted, not duplicate, send. */
+  onSent(listener: (queue: string) => void): void {
+    this.listeners.push(listener);
   }
 
   queue(name: string): FakeFifoQueue {
@@ -126,7 +133,10 @@ export class FakeSqs {
 
   private enqueue(name: string, queue: FakeFifoQueue, message: { body: string; groupId: string; deduplicationId: string }) {
     const sent = queue.send(message);
-    if (!sent.duplicate) this.sent.push({ queue: name, ...message });
+    if (!sent.duplicate) {
+      this.sent.push({ queue: name, ...message });
+      for (const listener of this.listeners) listener(name);
+    }
     return { MessageId: sent.messageId, MD5OfMessageBody: createHash('md5').update(message.body).digest('hex'), SequenceNumber: sent.sequenceNumber };
   }
 

@@ -2,16 +2,27 @@
 // stack's wiring as in cleaner-on-fake.ts (S3 → EventBridge rule → SQS FIFO queue, one message
 // group → the real handler, handlers/lambda.ts), but objects have declared sizes and no bytes,
 // Athena is the statement model (model-athena.ts), every call costs its latency, and the handler's
-// Timing is the virtual clock. The FIFO message group allows one invocation at a time, so the
-// event source mapping is modelled as a loop: receive up to `batchSize` messages, invoke, delete
-// the ones not reported, repeat until the queue is empty.
+// Timing is the virtual clock. Each event source mapping is modelled as pollers on the virtual
+// clock: receive, invoke, delete the messages not reported (a reported one returns after the
+// visibility timeout), repeat. The landing queue has ONE message group, so its mapping runs one
+// invocation at a time (the turn keeper: up to `batchSize` messages). With silver workers (the
+// environment names a silver queue) the silver queue's mapping runs up to `silverWorkers`
+// invocations at once (its MaximumConcurrency; batch size 1, one message group per batch:
+// "For FIFO queues, concurrent invocations are capped either by the number of message group IDs
+// or the maximum concurrency setting—whichever is lower", Lambda DG services-sqs-scaling.html).
+// An idle poller waits like a long poll: until a message is sent to its queue or returns to it,
+// or 20 s (ReceiveMessage WaitTimeSeconds' maximum) have passed. Polls cost nothing (they are the
+// mapping's, not the function's); everything ends when both queues are empty.
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import type { Context } from 'aws-lambda';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { MAX_RECEIVE_COUNT } from '../../components/cleaner-queue.ts';
 import { LANDING_MESSAGE_GROUP, landingEventPattern } from '../../components/landing-events.ts';
-import { createHandler } from '../../handlers/lambda.ts';
+import { CLEANER_DEFAULTS, CLEANER_ENV } from '../../handlers/aws/cleaner-environment.ts';
+import { createHandler, createSilverHandler } from '../../handlers/lambda.ts';
 import { STACK, STACK_ENV } from './cleaner-on-fake.ts';
-import type { EventPattern } from './event-routing.ts';
+import type { EventPattern, FakeFifoQueue } from './event-routing.ts';
 import { FakeAws } from './fake-aws.ts';
 import { DEFAULT_LATENCY, type LatencyModel } from './latency-model.ts';
 import { createLakeTables } from './lake-tables.ts';
@@ -28,17 +39,35 @@ export interface ModelCleanerOptions {
   timeoutMs?: number;
   /** The cleaner's environment (default: the stack's, cleaner-on-fake.ts STACK_ENV). */
   env?: Record<string, string>;
-  /** Receives of one message before the drain gives up (a redrive policy's maxReceiveCount). */
+  /** Receives of one LANDING message before the drain gives up (a redrive policy's maxReceiveCount). */
   maxReceives?: number;
+  /**
+   * The silver worker (default: handlers/lambda.ts createSilverHandler). Tests of the driver pass
+   * their own; silver pollers run only when the environment names a silver queue.
+   */
+  silverHandler?: (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+  /** The turn keeper (default: handlers/lambda.ts createHandler); tests of the driver pass their own. */
+  handler?: (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 }
 
 export interface DrainResult {
-  /** Virtual time from the first invocation to an empty queue. */
+  /** Virtual time from the first invocation to empty queues. */
   ms: number;
+  /** Invocations of the turn keeper (landing queue). */
   invocations: number;
+  /** Invocations of the silver workers (silver queue). */
+  silverInvocations: number;
+  /** The most silver invocations running at one time. */
+  peakSilver: number;
   /** Messages reported for retry (each one comes back after the visibility timeout). */
   reported: number;
-  /** Of the invocations that reported nothing: the largest bytes scanned / bytes landed, in total and from committed gold. */
+  /** Silver messages moved to the silver dead-letter queue (their bodies). */
+  silverDeadLetters: string[];
+  /**
+   * Of the turn keeper's invocations that reported nothing: the largest bytes scanned / bytes
+   * landed, in total and from committed gold. Only measured without silver workers (with them,
+   * statements of concurrent invocations interleave and are not attributed): NaN then.
+   */
   worstScanRatio: number;
   worstHistoryRatio: number;
 }
@@ -48,11 +77,17 @@ export interface ModelCleaner {
   aws: FakeAws;
   model: ModelAthena;
   calls: CallCounts;
+  /** The SQS client the handlers get (the model face: each send costs its latency). */
+  sqs: SQSClient;
   errors: string[];
   /** Lands a file of `bytes` (declared, no content) in bronze: its event reaches the queue. */
   land(name: string, bytes: number): void;
-  /** Invokes the handler until the queue is empty, `batchSize` messages per invocation. */
-  drain(batchSize: number): Promise<DrainResult>;
+  /**
+   * Runs the event source mappings until both queues are empty: the turn keeper `batchSize`
+   * messages per invocation, one at a time; with a silver queue in the environment, up to
+   * `silverWorkers` silver invocations at once (default CLEANER_DEFAULTS.silverWorkers).
+   */
+  drain(batchSize: number, silverWorkers?: number): Promise<DrainResult>;
   close(): void;
 }
 
@@ -65,6 +100,7 @@ export function modelCleaner(options: ModelCleanerOptions = {}): ModelCleaner {
     databases: [STACK.database],
     workGroups: [{ name: STACK.workGroup, enforceConfiguration: false }],
     rule: { pattern: landingEventPattern(STACK.buckets.bronze) as EventPattern, queue: STACK.queue, messageGroupId: LANDING_MESSAGE_GROUP },
+    queues: [{ name: STACK.silverQueue, contentBasedDeduplication: false }],
     settings: { now: () => clock.now(), activeDmlQuota: latency.activeDmlQuota },
   });
   createLakeTables(aws, STACK.database, STACK.buckets);
@@ -85,57 +121,141 @@ export function modelCleaner(options: ModelCleanerOptions = {}): ModelCleaner {
     metrics.clearMetrics();
     return metrics;
   };
-  const handler = createHandler({ env: options.env ?? STACK_ENV, s3: clients.s3, glue: clients.glue, athena: clients.athena, logger, metrics, timing: clock.timing });
+  const env = options.env ?? STACK_ENV;
+  const deps = { env, s3: clients.s3, glue: clients.glue, athena: clients.athena, sqs: clients.sqs, logger, metrics, timing: clock.timing };
+  const handler = options.handler ?? createHandler(deps);
+  const withSilver = env[CLEANER_ENV.silverQueueUrl] !== undefined;
+  const silverHandler = withSilver ? (options.silverHandler ?? createSilverHandler(deps)) : undefined;
   const timeoutMs = options.timeoutMs ?? 900_000;
   const queue = () => {
     if (!aws.queue) throw new Error('modelCleaner: no queue');
     return aws.queue;
   };
+  const silverQueue = aws.sqs.queue(STACK.silverQueue);
 
+  // Long polls: an idle poller waits for a send to its queue, a message returning to it, or 20 s.
+  const waiting = new Set<() => void>();
+  const wakeAll = () => {
+    for (const wake of [...waiting]) wake();
+    waiting.clear();
+  };
+  aws.sqs.onSent(() => wakeAll());
+  const longPoll = () =>
+    new Promise<void>((resolve) => {
+      waiting.add(resolve);
+      void clock.sleep(20_000).then(() => {
+        waiting.delete(resolve);
+        resolve();
+      });
+    });
   return {
     clock,
     aws,
     model,
     calls: clients.calls,
+    sqs: clients.sqs,
     errors,
     land(name, bytes) {
       const key = `${STACK.bronzePrefix}${name}`;
       model.land(STACK.buckets.bronze, key, bytes);
       aws.s3.put(STACK.buckets.bronze, key, { declaredSize: bytes });
     },
-    async drain(batchSize) {
+    async drain(batchSize, silverWorkers = CLEANER_DEFAULTS.silverWorkers) {
       const started = clock.now();
-      let invocations = 0;
-      let reported = 0;
-      let worstScanRatio = 0;
-      let worstHistoryRatio = 0;
-      while (queue().depth > 0) {
-        const event = aws.receiveSqsEvent(batchSize);
-        const tooMany = event.Records.find((record) => Number(record.attributes.ApproximateReceiveCount) > (options.maxReceives ?? 3));
-        if (tooMany) throw new Error(`modelCleaner: a message was received ${tooMany.attributes.ApproximateReceiveCount} times; last error: ${errors.at(-1) ?? 'none logged'}`);
+      const result: DrainResult = { ms: 0, invocations: 0, silverInvocations: 0, peakSilver: 0, reported: 0, silverDeadLetters: [], worstScanRatio: withSilver ? NaN : 0, worstHistoryRatio: withSilver ? NaN : 0 };
+      let lastProgress = clock.now();
+      let failure: Error | undefined;
+      let silverRunning = 0;
+      const finished = () => failure !== undefined || (queue().depth === 0 && silverQueue.depth === 0);
+      const context = (name: string, id: number): Context => {
         const deadline = clock.now() + timeoutMs;
-        const context = { functionName: 'pf-cleaner', awsRequestId: `req-${invocations}`, getRemainingTimeInMillis: () => deadline - clock.now() } as unknown as Context;
-        const recordsBefore = model.records.length;
-        const response = await handler(event, context);
-        invocations++;
-        const failed = new Set(response.batchItemFailures.map((failure) => failure.itemIdentifier));
+        return { functionName: name, awsRequestId: `req-${name}-${id}`, getRemainingTimeInMillis: () => deadline - clock.now() } as unknown as Context;
+      };
+      /**
+       * After an invocation: delete what was not reported; a reported message returns after the
+       * visibility timeout (6 × the function timeout, components/cleaner-queue.ts) or, past
+       * `deadAfter` receives, goes to the dead-letter queue.
+       */
+      const settleMessages = (from: FakeFifoQueue, event: SQSEvent, response: SQSBatchResponse, deadAfter?: { receives: number; into: string[] }) => {
+        const failed = new Set(response.batchItemFailures.map((entry) => entry.itemIdentifier));
         for (const record of event.Records) {
-          if (failed.has(record.messageId)) reported++;
-          else queue().delete(record.receiptHandle);
+          if (!failed.has(record.messageId)) {
+            from.delete(record.receiptHandle);
+            continue;
+          }
+          result.reported++;
+          if (deadAfter && Number(record.attributes.ApproximateReceiveCount) >= deadAfter.receives) {
+            deadAfter.into.push(record.body);
+            from.delete(record.receiptHandle);
+            continue;
+          }
+          void clock.sleep(6 * timeoutMs).then(() => {
+            from.returnToQueue(record.receiptHandle);
+            wakeAll();
+          });
         }
-        queue().expireVisibility();
-        if (failed.size > 0) {
-          // SQS returns a reported message once its visibility timeout has passed (6 × the
-          // function timeout, components/cleaner-queue.ts); queries left running end meanwhile.
-          await clock.sleep(6 * timeoutMs);
-          continue;
+        lastProgress = clock.now();
+        if (finished()) wakeAll();
+      };
+      const idle = async () => {
+        // Nothing happening for a virtual day: a message is stuck (the driver's own guard).
+        if (clock.now() - lastProgress > 24 * 3_600_000) failure ??= new Error(`modelCleaner: no progress for 24 virtual hours; last error: ${errors.at(-1) ?? 'none logged'}`);
+        await longPoll();
+      };
+
+      const turnKeeper = async () => {
+        while (!finished()) {
+          const event = aws.receiveSqsEvent(batchSize);
+          if (event.Records.length === 0) {
+            await idle();
+            continue;
+          }
+          const tooMany = event.Records.find((record) => Number(record.attributes.ApproximateReceiveCount) > (options.maxReceives ?? 3));
+          if (tooMany) {
+            failure = new Error(`modelCleaner: a message was received ${tooMany.attributes.ApproximateReceiveCount} times; last error: ${errors.at(-1) ?? 'none logged'}`);
+            wakeAll();
+            return;
+          }
+          const recordsBefore = model.records.length;
+          const response = await handler(event, context('pf-cleaner', result.invocations));
+          result.invocations++;
+          settleMessages(queue(), event, response);
+          if (withSilver || response.batchItemFailures.length > 0) continue;
+          const landed = event.Records.reduce((sum, record) => sum + Number((JSON.parse(record.body) as { detail?: { object?: { size?: number } } }).detail?.object?.size ?? 0), 0);
+          if (landed === 0) continue;
+          const statements = model.records.slice(recordsBefore);
+          result.worstScanRatio = Math.max(result.worstScanRatio, statements.reduce((sum, statement) => sum + statement.scannedBytes, 0) / landed);
+          result.worstHistoryRatio = Math.max(result.worstHistoryRatio, statements.reduce((sum, statement) => sum + statement.historyBytes, 0) / landed);
         }
-        const landed = event.Records.reduce((sum, record) => sum + Number((JSON.parse(record.body) as { detail: { object: { size: number } } }).detail.object.size), 0);
-        const statements = model.records.slice(recordsBefore);
-        worstScanRatio = Math.max(worstScanRatio, statements.reduce((sum, statement) => sum + statement.scannedBytes, 0) / landed);
-        worstHistoryRatio = Math.max(worstHistoryRatio, statements.reduce((sum, statement) => sum + statement.historyBytes, 0) / landed);
-      }
-      return { ms: clock.now() - started, invocations, reported, worstScanRatio, worstHistoryRatio };
+      };
+
+      const silverWorker = async (worker: number) => {
+        while (!finished()) {
+          // Batch size 1: one message group (one batch) per invocation.
+          const event = aws.receiveSqsEvent(1, STACK.silverQueue);
+          if (event.Records.length === 0) {
+            await idle();
+            continue;
+          }
+          if (!silverHandler) throw new Error('modelCleaner: a silver poller without a silver handler');
+          silverRunning++;
+          result.peakSilver = Math.max(result.peakSilver, silverRunning);
+          try {
+            const response = await silverHandler(event, context(`pf-silver-${worker}`, result.silverInvocations));
+            result.silverInvocations++;
+            settleMessages(silverQueue, event, response, { receives: MAX_RECEIVE_COUNT, into: result.silverDeadLetters });
+          } finally {
+            silverRunning--;
+          }
+        }
+      };
+
+      const pollers = [turnKeeper()];
+      if (withSilver) for (let worker = 0; worker < silverWorkers; worker++) pollers.push(silverWorker(worker));
+      await Promise.all(pollers);
+      if (failure) throw failure;
+      result.ms = clock.now() - started;
+      return result;
     },
     close() {
       clients.restore();

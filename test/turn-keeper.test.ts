@@ -5,7 +5,9 @@
 // same files landed one by one in inline mode is the reference.
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import test from 'ava';
+import { mockClient } from 'aws-sdk-client-mock';
 import type { SQSRecord } from 'aws-lambda';
 import { CLEANER_ENV, LANDING_MESSAGE_GROUP } from '../handlers/aws/cleaner-environment.ts';
 import { batchIdFor } from '../handlers/core/batch-identity.ts';
@@ -13,6 +15,7 @@ import { figuresFromParameters } from '../handlers/core/batch-figures.ts';
 import { groupIdFor } from '../handlers/core/gold-turn.ts';
 import { TURNS_PREFIX } from '../handlers/core/lake-prefixes.ts';
 import { HEADER_LINE } from '../handlers/core/tables.ts';
+import { prepareBody, TurnMessages } from '../handlers/aws/turn-messages.ts';
 import { createHandler } from '../handlers/lambda.ts';
 import { type CleanerOnFake, cleanerOnFake, STACK, STACK_ENV, STACK_ENV_INLINE } from './fakes/cleaner-on-fake.ts';
 import { queueUrlOf } from './fakes/fake-sqs.ts';
@@ -254,4 +257,33 @@ test('ready batches beyond one chunk: the turn takes one chunk and a gold-turn n
   t.is(cloud.aws.queue?.depth, 0);
   t.deepEqual(await lakeOf(cloud), expected);
   t.true(committedIds(cloud).every((id) => figuresFromParameters(cloud.aws.state.partitions(DB, 'cleaned_transactions').find((partition) => partition.Values[0] === id)?.Parameters) !== undefined));
+});
+
+test('the notes as SQS receives them: exact QueueUrl, body, MessageGroupId and MessageDeduplicationId of each SendMessage', async (t) => {
+  const client = new SQSClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  const mock = mockClient(client);
+  t.teardown(() => mock.restore());
+  mock.on(SendMessageCommand).resolves({ MessageId: 'm-1', SequenceNumber: '18890000000000001000' });
+  const queues = { silverQueueUrl: queueUrlOf(STACK.silverQueue), landingQueueUrl: queueUrlOf(STACK.queue) };
+  const messages = new TurnMessages(client, queues);
+  const ref = { bucket: BRONZE, key: 'landing/a.dat' };
+  await messages.prepare(prepareBody('a_0123456789ab', '18890000000000001000', { ref, etag: 'e1', size: 266 }));
+  await messages.silverReady('a_0123456789ab', 3);
+  await messages.goldTurn('group_0123456789abcdef');
+  t.deepEqual(
+    mock.commandCalls(SendMessageCommand).map((call) => call.args[0].input),
+    [
+      {
+        QueueUrl: queues.silverQueueUrl,
+        MessageBody: '{"procureflow":"prepare","batchId":"a_0123456789ab","sequence":"18890000000000001000","landing":{"ref":{"bucket":"pf-bronze","key":"landing/a.dat"},"etag":"e1","size":266}}',
+        MessageGroupId: 'a_0123456789ab',
+        MessageDeduplicationId: 'a_0123456789ab',
+      },
+      { QueueUrl: queues.landingQueueUrl, MessageBody: '{"procureflow":"silver-ready","batchId":"a_0123456789ab"}', MessageGroupId: LANDING_MESSAGE_GROUP, MessageDeduplicationId: 'ready-a_0123456789ab-3' },
+      { QueueUrl: queues.landingQueueUrl, MessageBody: '{"procureflow":"gold-turn","after":"group_0123456789abcdef"}', MessageGroupId: LANDING_MESSAGE_GROUP, MessageDeduplicationId: 'turn-group_0123456789abcdef' },
+    ],
+  );
+  // A send that still fails after the SDK's retries throws (the caller reports its record).
+  mock.on(SendMessageCommand).rejects(Object.assign(new Error('Access to the resource is denied'), { name: 'AccessDenied' }));
+  await t.throwsAsync(messages.goldTurn('group_x'), { message: 'Access to the resource is denied' });
 });

@@ -52,15 +52,18 @@ test.after.always(async () => {
   if (outDir) await rm(outDir, { recursive: true, force: true });
 });
 
-/** Runs the bundle's handler in a fresh node, as the Lambda runtime would import it. */
-async function invokeBundle(event: unknown): Promise<{ result: unknown; stdout: string }> {
+/**
+ * Runs one of the bundle's entries in a fresh node, as the Lambda runtime would import it
+ * (`index.handler`, or `index.silverHandler` for the silver worker); a rejection is the result `{ error }`.
+ */
+async function invokeBundle(event: unknown, entry: 'handler' | 'silverHandler' = 'handler'): Promise<{ result: unknown; stdout: string }> {
   const script = path.join(outDir, 'invoke.mjs');
   await writeFile(
     script,
-    `import { handler } from ${JSON.stringify(pathToFileURL(build.bundle).href)};
+    `import * as bundle from ${JSON.stringify(pathToFileURL(build.bundle).href)};
 const event = JSON.parse(process.env.TEST_EVENT);
 const context = { functionName: 'pf-cleaner', awsRequestId: 'req-1', getRemainingTimeInMillis: () => 60000 };
-const result = await handler(event, context);
+const result = await bundle[process.env.TEST_ENTRY](event, context).catch((error) => ({ error: error.message }));
 process.stdout.write('\\nRESULT ' + JSON.stringify(result) + '\\n');
 `,
   );
@@ -85,6 +88,7 @@ process.stdout.write('\\nRESULT ' + JSON.stringify(result) + '\\n');
       POWERTOOLS_METRICS_NAMESPACE: 'ProcureFlow',
       POWERTOOLS_LOG_LEVEL: 'INFO',
       TEST_EVENT: JSON.stringify(event),
+      TEST_ENTRY: entry,
     },
   });
   const line = stdout.split('\n').find((text) => text.startsWith('RESULT '));
@@ -146,4 +150,10 @@ test.serial('the bundled handler commits a landing (gold, rejects, a balance fro
   const again = await invokeBundle(event);
   t.deepEqual(again.result, { batchItemFailures: [] });
   t.deepEqual(aws.state.calls.slice(from), [`Glue.GetPartition cleaned_transactions ${id}`]);
+});
+
+test.serial('the bundle exports the silver worker too (index.silverHandler), with the SQS client bundled; without a silver queue it refuses, naming the settings', async (t) => {
+  t.true(build.inputs.some((input) => input.includes('@aws-sdk/client-sqs')), 'the SQS client is bundled, not taken from the runtime');
+  const { result } = await invokeBundle({ Records: [] }, 'silverHandler');
+  t.deepEqual(result, { error: 'the silver worker needs SILVER_QUEUE_URL, LANDING_QUEUE_URL and SILVER_MAX_RECEIVES' });
 });

@@ -8,7 +8,7 @@ import { stackTarget } from '../cli/commands/batches.ts';
 import { openAwsLake, operatorSettings } from '../handlers/aws/aws-lake.ts';
 import { dropBatch, listBatches, reprocessBatch } from '../handlers/core/batch-operations.ts';
 import { silentLog } from '../handlers/core/pipeline-log.ts';
-import { cleanerOnFake, STACK } from './fakes/cleaner-on-fake.ts';
+import { cleanerOnFake, STACK, STACK_ENV_INLINE } from './fakes/cleaner-on-fake.ts';
 import type { FakeAws } from './fakes/fake-aws.ts';
 import { runQuery } from './fakes/run-query.ts';
 
@@ -27,7 +27,7 @@ const OUTPUTS = {
 };
 
 async function deployedStack() {
-  const cleaner = cleanerOnFake();
+  const cleaner = cleanerOnFake({ env: STACK_ENV_INLINE });
   const { aws } = cleaner;
   /** Lands a file and lets the cleaner take it off the FIFO queue. */
   const land = async (key: string, ids: string[]) => {

@@ -6,7 +6,7 @@
 // must make the smoke say so.
 import test from 'ava';
 import { craftedFiles, runSmoke, smokeTarget, type SmokeOptions } from '../cli/commands/smoke.ts';
-import { type CleanerOnFake, cleanerOnFake, STACK } from './fakes/cleaner-on-fake.ts';
+import { type CleanerOnFake, cleanerOnFake, STACK, STACK_ENV_INLINE } from './fakes/cleaner-on-fake.ts';
 
 const RUN = 'fk1';
 const target = smokeTarget({ bronzeBucket: STACK.buckets.bronze, bronzePrefix: STACK.bronzePrefix, databaseName: STACK.database, pipelineWorkgroupName: STACK.workGroup }, {});
@@ -35,7 +35,7 @@ function smokeOptions(cloud: CleanerOnFake, skewMs = 0): SmokeOptions & { lines:
 
 test('a working deployment: every crafted file is landed, processed by the real handler on the fake Athena, and every smoke check passes', async (t) => {
   // MAX_RECEIVE_COUNT of the stack's landing queue (components/cleaner-queue.ts).
-  const cloud = cleanerOnFake({ maxReceiveCount: 5 });
+  const cloud = cleanerOnFake({ env: STACK_ENV_INLINE, maxReceiveCount: 5 });
   t.teardown(() => cloud.aws.close());
   const options = smokeOptions(cloud);
   const ok = await runSmoke(target, cloud.aws.clients(), options);
@@ -58,7 +58,7 @@ test('a working deployment: every crafted file is landed, processed by the real 
 });
 
 test('a broken step of one file: the smoke exits false, names the file that never committed and the ones stuck behind it in the FIFO group', async (t) => {
-  const cloud = cleanerOnFake({ maxReceiveCount: 5 });
+  const cloud = cleanerOnFake({ env: STACK_ENV_INLINE, maxReceiveCount: 5 });
   t.teardown(() => cloud.aws.close());
   // The rejects step fails for the upper-case file (an Athena failure the fake cannot produce
   // from data). Gold runs once for a whole group, so the failure is put on a step of that file alone.
@@ -90,7 +90,7 @@ test('a broken step of one file: the smoke exits false, names the file that neve
 });
 
 test('a user clock an hour ahead of AWS does not make the smoke rerun its queries as stale (every check still passes)', async (t) => {
-  const cloud = cleanerOnFake({ maxReceiveCount: 5 });
+  const cloud = cleanerOnFake({ env: STACK_ENV_INLINE, maxReceiveCount: 5 });
   t.teardown(() => cloud.aws.close());
   const options = smokeOptions(cloud, 3_600_000);
   t.true(await runSmoke(target, cloud.aws.clients(), options), options.lines.join('\n'));

@@ -2,6 +2,7 @@
 // source is next to it in test/fakes/fake-sqs.ts) and hand a Lambda the real SQS record shape.
 import { SendMessageBatchCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import test from 'ava';
+import { MAX_RECEIVE_COUNT } from '../components/cleaner-queue.ts';
 import { batchIdFor } from '../handlers/core/batch-identity.ts';
 import { HEADER_LINE } from '../handlers/core/tables.ts';
 import { cleanerOnFake, STACK } from './fakes/cleaner-on-fake.ts';
@@ -185,4 +186,26 @@ test('the harness drives both queues: deliver() admits landings, deliverSilver()
   // Gold commits (Glue CreatePartition on the gold table) in landing order, each once.
   const goldCommits = cloud.callsSince(0).filter((call) => call.startsWith('Glue.CreatePartition cleaned_transactions '));
   t.deepEqual(goldCommits, batchIds.map((id) => `Glue.CreatePartition cleaned_transactions ${id}`));
+});
+
+test('the harness respects the silver queue redrive policy: a file whose silver fails on every receive reaches the silver DLQ after MAX_RECEIVE_COUNT receives, each after the visibility timeout; the later landing still commits', async (t) => {
+  const cloud = cleanerOnFake({ settings: { failWhen: (sql) => (sql.startsWith(`CREATE TABLE ${STACK.database}.stage_silver_bad_`) ? 'INTERNAL_ERROR_QUERY_ENGINE: injected' : undefined) } });
+  t.teardown(() => cloud.aws.close());
+  const row = (id: string) => `${id}|2026-03-01 10:00:00|1|C1|P1|Food|2|10.00|0|20.00|card|usd`;
+  const put = (name: string, id: string) => {
+    const key = `${STACK.bronzePrefix}${name}`;
+    const { ETag } = cloud.aws.s3.put(STACK.buckets.bronze, key, Buffer.from(`${HEADER_LINE}\n${row(id)}\n`));
+    return batchIdFor({ bucket: STACK.buckets.bronze, key }, ETag.replace(/"/g, ''));
+  };
+  const bad = put('bad.dat', 'T1');
+  const good = put('good.dat', 'T2');
+  const startedAt = cloud.clock.now;
+  const ran = await cloud.settle();
+  t.is(cloud.silverDeadLetters.length, 1);
+  t.like(JSON.parse(cloud.silverDeadLetters[0] ?? '{}'), { batchId: bad });
+  t.true(ran.silver >= MAX_RECEIVE_COUNT + 1, JSON.stringify(ran));
+  t.true(cloud.clock.now - startedAt >= (MAX_RECEIVE_COUNT - 1) * 6 * 900_000, 'each retry came back after the visibility timeout');
+  const gold = cloud.aws.state.partitions(STACK.database, 'cleaned_transactions').map((partition) => partition.Values[0]);
+  t.deepEqual(gold, [good]);
+  t.true(cloud.errors.some((error) => JSON.stringify(error).includes(bad)), 'the skipped landing is logged at error level');
 });

@@ -20,8 +20,8 @@
 
 /** Suffixes that trigger the cleaner, matched in any case: plain, gzip (read by Athena) and zip (unpacked by the Lambda). */
 export const LANDING_SUFFIXES = ['.dat', '.dat.gz', '.zip'] as const;
-/** The one message group of every landing: one gold writer at a time, in landing order. */
-export const LANDING_MESSAGE_GROUP = 'landings';
+/** The one message group of every landing (defined beside the Lambda's environment names, which the image carries). */
+export { LANDING_MESSAGE_GROUP } from '../handlers/aws/cleaner-environment.ts';
 
 /** A FIFO queue's name must end in `.fifo`. */
 export function fifoQueueName(base: string): string {

@@ -3,9 +3,7 @@ import test from 'ava';
 import { DEFAULT_LAMBDA_ZIP_MAX_TOTAL_BYTES, DEFAULT_LANDING_MAX_BYTES, readLambdaSettings } from '../handlers/aws/lambda-settings.ts';
 import { objectCreatedEventBridge, readPrepareBody, readSqsBody } from '../handlers/aws/sqs-landings.ts';
 import { DEFAULT_ZIP_LIMITS } from '../handlers/core/zip-limits.ts';
-import { LANDING_MESSAGE_GROUP as HANDLER_LANDING_GROUP } from '../handlers/aws/cleaner-environment.ts';
 import { cleanerEnvironment } from '../components/cleaner-environment.ts';
-import { LANDING_MESSAGE_GROUP as STACK_LANDING_GROUP } from '../components/landing-events.ts';
 import { readStackConfig } from '../components/stack-config.ts';
 
 const ENV = {
@@ -182,8 +180,4 @@ test('SQS body: the split mode notes are read as notes; a prepare body is read w
   t.throws(() => readPrepareBody(JSON.stringify({ ...prepare, landing: { ...prepare.landing, size: '7' } })), { message: /not a "prepare" body/ });
   t.throws(() => readPrepareBody(JSON.stringify({ ...prepare, procureflow: 'silver-ready' })), { message: /not a "prepare" body/ });
   t.throws(() => readPrepareBody('nope'), { message: /not JSON/ });
-});
-
-test("the Lambda's landing message group is the one the stack's EventBridge target sets (the image has no components/)", (t) => {
-  t.is(HANDLER_LANDING_GROUP, STACK_LANDING_GROUP);
 });

@@ -2,7 +2,7 @@
 // whatever the length of the sequence numbers, listings past one page, JSON that round-trips a
 // PreparedBatch, a missing prepared record, deletes past DeleteObjects' 1000 keys. The one thing
 // s3rver cannot produce, a DeleteObjects answer with per-key errors, is mocked at the client.
-import { DeleteObjectsCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import test from 'ava';
 import { mockClient } from 'aws-sdk-client-mock';
 import pLimit from 'p-limit';
@@ -101,4 +101,17 @@ test('a DeleteObjects answer with per-key errors (HTTP 200) fails, naming the ke
   t.deepEqual(mock.commandCalls(DeleteObjectsCommand).map((call) => call.args[0].input), [
     { Bucket: BUCKET, Delete: { Objects: [{ Key: pendingKey('1') }, { Key: preparedKey('a_1') }], Quiet: true } },
   ]);
+});
+
+test('whether a prepared record exists is asked by listing its exact key, never by a GET that S3 answers 403 without ListBucket on it', async (t) => {
+  const client = new S3Client({ region: 'us-east-1' });
+  const mock = mockClient(client);
+  mock.on(ListObjectsV2Command).resolves({ Contents: [{ Key: `${preparedKey(PREPARED.batchId)}.old` }] });
+  const records = new TurnRecords(client, BUCKET);
+  t.is(await records.prepared(PREPARED.batchId), undefined);
+  t.deepEqual(
+    mock.calls().map((call) => [call.args[0].constructor.name, call.args[0].input]),
+    [['ListObjectsV2Command', { Bucket: BUCKET, Prefix: preparedKey(PREPARED.batchId), MaxKeys: 1 }]],
+  );
+  mock.restore();
 });

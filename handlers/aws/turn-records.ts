@@ -11,7 +11,7 @@
 // The turn keeper may trust a listing: "Amazon S3 provides strong read-after-write consistency
 // for PUT and DELETE requests … and list operations" (S3 user guide, "Amazon S3 data consistency
 // model", Welcome.html#ConsistencyModel).
-import { DeleteObjectsCommand, GetObjectCommand, paginateListObjectsV2, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, paginateListObjectsV2, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { TURNS_PREFIX } from '../core/lake-prefixes.ts';
@@ -78,14 +78,18 @@ export class TurnRecords {
     return new Set((await this.keys(FAILED)).map((key) => idOf(key, FAILED)));
   }
 
-  /** The prepared record, or undefined (the silver worker's "already prepared" check). */
+  /**
+   * The prepared record, or undefined (the silver worker's "already prepared" check). Whether it
+   * exists is asked with a listing of its exact key, not a GET: without s3:ListBucket on the
+   * object's own request S3 answers a missing key with 403, not 404 ("If you don't have the
+   * s3:ListBucket permission, Amazon S3 returns an HTTP status code 403", GetObject, S3 API
+   * reference), and the role's ListBucket holds only for listings under `_work/turns/`.
+   */
   async prepared(batchId: string): Promise<PreparedBatch | undefined> {
-    try {
-      return await this.get<PreparedBatch>(preparedKey(batchId));
-    } catch (error) {
-      if ((error as { name?: string }).name === 'NoSuchKey') return undefined;
-      throw error;
-    }
+    const key = preparedKey(batchId);
+    const out = await this.s3.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: key, MaxKeys: 1 }));
+    if (!out.Contents?.some((object) => object.Key === key)) return undefined;
+    return this.get<PreparedBatch>(key);
   }
 
   readFailed(batchId: string): Promise<FailedRecord> {

@@ -6,7 +6,7 @@
 // must make the smoke say so.
 import test from 'ava';
 import { craftedFiles, runSmoke, smokeTarget, type SmokeOptions } from '../cli/commands/smoke.ts';
-import { type CleanerOnFake, cleanerOnFake, STACK, STACK_ENV_INLINE } from './fakes/cleaner-on-fake.ts';
+import { type CleanerOnFake, cleanerOnFake, STACK, STACK_ENV, STACK_ENV_INLINE } from './fakes/cleaner-on-fake.ts';
 
 const RUN = 'fk1';
 const target = smokeTarget({ bronzeBucket: STACK.buckets.bronze, bronzePrefix: STACK.bronzePrefix, databaseName: STACK.database, pipelineWorkgroupName: STACK.workGroup }, {});
@@ -25,6 +25,10 @@ function smokeOptions(cloud: CleanerOnFake, skewMs = 0): SmokeOptions & { lines:
     pollMs: 5_000,
     now: () => cloud.clock.now + skewMs,
     sleep: async (ms) => {
+      // The silver workers first (split stack; none in the inline one), then the turn keeper.
+      while (await cloud.deliverSilver()) {
+        // one prepare message per invocation, as the silver event source mapping's batch of 1
+      }
       if ((cloud.aws.queue?.depth ?? 0) > 0) await cloud.deliver();
       // Time passes; the smoke's own Athena polls wait for their query to settle.
       await cloud.timing.sleep(ms);
@@ -33,9 +37,9 @@ function smokeOptions(cloud: CleanerOnFake, skewMs = 0): SmokeOptions & { lines:
   };
 }
 
-test('a working deployment: every crafted file is landed, processed by the real handler on the fake Athena, and every smoke check passes', async (t) => {
+test('a working deployment: every crafted file is landed, processed by the real handlers (silver workers and turn keeper, the default stack) on the fake Athena, and every smoke check passes', async (t) => {
   // MAX_RECEIVE_COUNT of the stack's landing queue (components/cleaner-queue.ts).
-  const cloud = cleanerOnFake({ env: STACK_ENV_INLINE, maxReceiveCount: 5 });
+  const cloud = cleanerOnFake({ env: STACK_ENV, maxReceiveCount: 5 });
   t.teardown(() => cloud.aws.close());
   const options = smokeOptions(cloud);
   const ok = await runSmoke(target, cloud.aws.clients(), options);

@@ -77,8 +77,11 @@ test('landing order decides, not the order silvers finish: b ready first waits f
   const cloud = cleanerOnFake();
   t.teardown(() => cloud.aws.close());
   const [a, b] = FILES.slice(0, 2).map(([key, body]) => land(cloud, key, body)) as [string, string];
+  const callsBefore = cloud.aws.state.calls.length;
   const admitted = await cloud.deliver();
   t.deepEqual(admitted.response, { batchItemFailures: [] }, JSON.stringify(cloud.errors));
+  // An invocation that only hands landings out takes no gold turn: it does not even list the pending records.
+  t.false(cloud.aws.state.calls.slice(callsBefore).some((call) => call.startsWith(`S3.ListObjectsV2 s3://${STACK.buckets.silver}/${TURNS_PREFIX}`)));
   // Two pending records (in SequenceNumber order) and two prepare messages, one group per batch.
   t.is(turnRecords(cloud).filter((key) => key.includes('/pending/')).length, 2);
   const prepares = cloud.aws.sqs.sent.filter((sent) => sent.queue === STACK.silverQueue);

@@ -38,17 +38,26 @@ export async function keepTurn(records: SQSRecord[], deps: TurnKeeperDeps): Prom
   // 1. Admit the records in order; a failure reports it and every later record (FIFO: a later
   // landing's pending record must never exist before an earlier one's).
   let failedAt = records.length;
+  let notes = 0;
+  let admitted = 0;
   for (const [index, record] of records.entries()) {
     try {
-      await admit(record, deps);
+      const kind = await admit(record, deps);
+      if (kind === 'note') notes++;
+      if (kind === 'admitted') admitted++;
     } catch (error) {
       failedAt = index;
       log.error('SQS message failed; it and every later message of the batch are retried', { messageId: record.messageId, error: asError(error).message });
       break;
     }
   }
-  // 2. One gold turn. It fails whole (the pending records are durable): every record is
-  // reported, so the turn runs again when they come back.
+  // 2. One gold turn, when something may have become ready: a worker's note or our own gold-turn
+  // note came in, or nothing was handed to a worker. An invocation that only hands landings out
+  // skips it, so a burst of landings reaches the workers at once instead of one gold turn per ten
+  // landings; the workers' notes follow them in the same FIFO group and each takes a turn over
+  // every batch ready by then. The turn fails whole (the pending records are durable): every
+  // record is reported, so the turn runs again when they come back.
+  if (notes === 0 && admitted > 0) return records.slice(failedAt).map((record) => record.messageId);
   try {
     await takeGoldTurn(deps);
   } catch (error) {
@@ -58,15 +67,20 @@ export async function keepTurn(records: SQSRecord[], deps: TurnKeeperDeps): Prom
   return records.slice(failedAt).map((record) => record.messageId);
 }
 
-/** Step 1 for one record: notes need no own work; a landing is sorted as in inline mode. */
-async function admit(record: SQSRecord, deps: TurnKeeperDeps): Promise<void> {
+/**
+ * Step 1 for one record: notes need no own work; a landing is sorted as in inline mode. Says
+ * what the record was: a note, a landing handed to a worker, or something else (ignored,
+ * refused, already committed, a zip unpacked).
+ */
+async function admit(record: SQSRecord, deps: TurnKeeperDeps): Promise<'note' | 'admitted' | 'other'> {
   const body = readSqsBody(record.body, deps.scope);
-  if (body.kind === 'note') return;
+  if (body.kind === 'note') return 'note';
   if (body.kind === 'ignored') {
     deps.ports.log.info('landing ignored: outside the bronze bucket and prefix', { messageId: record.messageId, bucket: body.bucket, key: body.key, reason: body.reason });
-    return;
+    return 'other';
   }
   const results = await admitLanding(body.landing, record, deps);
+  if (results.length === 0) return 'admitted';
   for (const result of results) {
     if (result.status === 'failed') throw new Error(result.error);
     countLandingResult(deps.metrics, result);
@@ -74,6 +88,7 @@ async function admit(record: SQSRecord, deps: TurnKeeperDeps): Promise<void> {
       deps.ports.log.error('zip entries refused; not retried (the verdict would not change)', { messageId: record.messageId, sourceFile: result.sourceFile, refused: result.refused });
     }
   }
+  return 'other';
 }
 
 /**

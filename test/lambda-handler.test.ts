@@ -118,28 +118,33 @@ test('one .dat landing: the exact sequence of Glue, S3 and Athena calls (clear â
   ].sort());
   t.true(fileFigures.indexOf('Athena.GetQueryExecution q3') < fileFigures.indexOf('Athena.GetQueryResults q3'));
   // The gold turn: the commit is looked up again on the latest catalog state, then one gold
-  // statement for the group, partitioned by batch_id, into the group's own location.
+  // statement for the group, partitioned by batch_id, into the group's own location (q5). The
+  // duplicates figure (q4) needs silver and committed gold only: it starts with the gold step and
+  // runs beside the gold statement; the loaded figure (q6) reads gold's output, so it starts
+  // once the gold statement has ended, with the batch's gold listing.
+  const commitStart = calls.indexOf('Glue.GetTable raw_transactions');
+  const turn = calls.slice(goldTurnStart, commitStart).filter((call) => !call.startsWith('Athena.GetQueryExecution'));
+  const selects = turn.filter((call) => call.startsWith('Athena.StartQueryExecution SELECT'));
+  t.is(selects.length, 2);
+  const [duplicatesStart, loadedStart] = selects as [string, string];
+  t.true(duplicatesStart.startsWith('Athena.StartQueryExecution SELECT s.batch_id, count(DISTINCT s.transaction_id) AS duplicates'), duplicatesStart);
+  t.true(loadedStart.startsWith('Athena.StartQueryExecution SELECT batch_id, count(*) AS loaded'), loadedStart);
   const goldCalls = [
     `Glue.GetPartition cleaned_transactions ${id}`,
     `S3.ListObjectsV2 ${loc.gold}`,
     `S3.ListObjectsV2 ${groupLoc}`,
     `Glue.DeleteTable stage_gold_${group}`,
     `Athena.StartQueryExecution CREATE TABLE ${DB}.stage_gold_${group} WITH (format = 'PARQUET', write_compression = 'SNAPPY', external_location = '${groupLoc}', partitioned_by = ARRAY['batch_id']) AS`,
-    'Athena.GetQueryExecution q4',
   ];
-  const figuresStart = calls.lastIndexOf('Athena.GetQueryExecution q4') + 1;
-  t.deepEqual(collapsePolls(calls.slice(goldTurnStart, figuresStart)), goldCalls);
-  // The group's figures: two queries and the batch's gold listing at once.
-  const commitStart = calls.indexOf('Glue.GetTable raw_transactions');
-  const figures = calls.slice(figuresStart, commitStart);
-  const figureStarts = figures.filter((call) => call.startsWith('Athena.StartQueryExecution'));
-  t.is(figureStarts.length, 2);
-  t.deepEqual(figures.filter((call) => !call.startsWith('Athena.GetQueryExecution')).sort(), [
-    ...figureStarts,
-    ...['q5', 'q6'].map((q) => `Athena.GetQueryResults ${q}`),
-    `S3.ListObjectsV2 ${goldLoc}`,
-  ].sort());
-  for (const q of ['q5', 'q6']) t.true(figures.indexOf(`Athena.GetQueryExecution ${q}`) < figures.indexOf(`Athena.GetQueryResults ${q}`), q);
+  const goldEnd = calls.lastIndexOf('Athena.GetQueryExecution q5');
+  t.deepEqual(turn.filter((call) => goldCalls.includes(call)), goldCalls);
+  t.true(turn.indexOf(duplicatesStart) > 0 && calls.indexOf(duplicatesStart) < goldEnd, 'the duplicates figure runs beside the gold statement');
+  t.true(calls.indexOf(loadedStart) > goldEnd, 'the loaded figure starts after the gold statement ended');
+  t.deepEqual(
+    turn.filter((call) => !goldCalls.includes(call) && !selects.includes(call)).sort(),
+    ['Athena.GetQueryResults q4', 'Athena.GetQueryResults q6', `S3.ListObjectsV2 ${goldLoc}`].sort(),
+  );
+  for (const q of ['q4', 'q6']) t.true(calls.indexOf(`Athena.GetQueryExecution ${q}`) < calls.indexOf(`Athena.GetQueryResults ${q}`), q);
   // The commit: silver and rejects registered at once (any order, each table read before its
   // partition is created), gold after both; then the work tables dropped (a pool, any order).
   const commit = calls.slice(commitStart);
@@ -175,7 +180,8 @@ test('one .dat landing: the exact sequence of Glue, S3 and Athena calls (clear â
     horizon_start: dateLiteral('0001-01-01'),
   });
   t.is(executions[0]?.sql, `${ctasCall(`stage_silver_${id}`, loc.silver).replace('Athena.StartQueryExecution ', '')}\n${silverSelect}`);
-  t.is(executions[3]?.sql, `${goldCalls[4]?.replace('Athena.StartQueryExecution ', '')}\n${goldSelect}`);
+  // q4 is the duplicates figure, started beside the gold statement (q5).
+  t.is(executions[4]?.sql, `${goldCalls[4]?.replace('Athena.StartQueryExecution ', '')}\n${goldSelect}`);
   t.is(executions.length, 6);
   for (const execution of executions) {
     t.like(execution, { database: DB, workGroup: WG, outcome: { state: 'SUCCEEDED' } });
@@ -320,8 +326,8 @@ test('a retry after a crash re-attaches with the same tokens, clears before ever
   const firstRun = [...cloud.aws.state.executions.values()];
   const [silverQuery, rejectsQuery] = firstRun;
   const goldQuery = firstRun.at(-1);
-  // silver, rejects, the file's one counts query, gold.
-  t.is(firstRun.length, 4);
+  // silver, rejects, the file's one counts query, the duplicates figure (started with gold), gold.
+  t.is(firstRun.length, 5);
   t.deepEqual(slowGold.held, [goldQuery]);
 
   // The late gold query ends after the invocation gave up, writing its output.
@@ -352,12 +358,14 @@ test('a retry after a crash re-attaches with the same tokens, clears before ever
     t.not(fresh?.execution?.token, earlier?.token, `${step} rerun under a new token`);
     t.is(fresh?.execution?.token, clientRequestToken({ workGroup: WG, database: DB, batchId: id, step, sql: earlier?.sql ?? '', generation: 1 }));
   }
-  // Every CTAS start is preceded by a clearing of its location and a drop of its table.
+  // Every CTAS start is preceded by a clearing of its location and a drop of its table (the
+  // duplicates figure's own Athena calls, beside the gold step, may come in between).
   for (const { call, index } of starts) {
     const location = /external_location = '([^']+)'/.exec(call)?.[1] ?? '';
     const table = new RegExp(`CREATE TABLE ${DB}\\.(\\w+)`).exec(call)?.[1] ?? '';
-    t.is(retryCalls[index - 1], `Glue.DeleteTable ${table}`, `${table} dropped right before ${call}`);
-    t.true(retryCalls.slice(index - 3, index - 1).includes(`S3.ListObjectsV2 ${location}`), `${location} cleared right before ${call}`);
+    const before = retryCalls.slice(0, index).filter((earlier) => !earlier.startsWith('Athena.'));
+    t.is(before.at(-1), `Glue.DeleteTable ${table}`, `${table} dropped right before ${call}`);
+    t.true(before.slice(-3, -1).includes(`S3.ListObjectsV2 ${location}`), `${location} cleared right before ${call}`);
   }
   t.true(retryCalls.some((call) => call.startsWith(`S3.DeleteObjects s3://${STACK.buckets.silver}/ raw_transactions/batch_id=${id}/`)), 'the first attemptâ€™s silver output is deleted');
   t.true(retryCalls.some((call) => call.startsWith(`S3.DeleteObjects s3://${STACK.buckets.gold}/ cleaned_transactions/groups/${group}/batch_id=${id}/`)), 'the late gold output is deleted before the rerun');

@@ -146,9 +146,15 @@ async function goldTurn(members: PreparedBatch[], ports: GoldTurnPorts, outcomes
       throw new GroupStepError(name, error);
     }
   };
+  const byBatch = (rows: Record<string, unknown>[]) => new Map(rows.map((row) => [String(row.batch_id), row]));
   try {
-    const goldTable = await groupStep('gold', async () => {
+    const { queries, duplicatesWhileGold } = await groupStep('gold', async () => {
       const table = await catalog.goldTableFor(range);
+      const queries = groupFigureQueries({ silverGroup, goldStage: goldWork, goldTable: table, idRange: range, horizonStart: horizon, manyBatches: batches.length > 1 });
+      // The group's ids already written (committed gold, or an earlier landed file of the group)
+      // need silver and committed gold, not the gold statement's output: counted while gold runs.
+      const duplicatesWhileGold = engine.query(queries.duplicatesInGold, context('figures')).then(byBatch);
+      duplicatesWhileGold.catch(() => undefined); // awaited by the figures step, which fails with it
       const select = fillTemplate(
         sql.gold,
         { silver_group: silverGroup, gold_table: identifier(table), min_id: literal(range.min), max_id: literal(range.max), horizon_start: horizon },
@@ -164,15 +170,13 @@ async function goldTurn(members: PreparedBatch[], ports: GoldTurnPorts, outcomes
         write: (attempt) => engine.materializePartitioned(goldWork, select, location, attempt),
         log,
       });
-      return table;
+      return { queries, duplicatesWhileGold };
     });
 
     const figures = await groupStep('figures', async () => {
-      const queries = groupFigureQueries({ silverGroup, goldStage: goldWork, goldTable, idRange: range, horizonStart: horizon, manyBatches: batches.length > 1 });
-      const byBatch = (rows: Record<string, unknown>[]) => new Map(rows.map((row) => [String(row.batch_id), row]));
       const [loadedRows, duplicateRows, goldBytes] = await Promise.all([
         engine.query(queries.loaded, context('figures')).then(byBatch),
-        engine.query(queries.duplicatesInGold, context('figures')).then(byBatch),
+        duplicatesWhileGold,
         Promise.all(batches.map((batch) => store.sizeOfLocation(goldLocation(batch.batchId)))),
       ]);
       return batches.map((batch, i): BatchFigures => {

@@ -3,49 +3,11 @@
 // its gold where the CTAS wrote it, after its silver and rejects); a file that fails is reported with every later message and
 // nothing after it commits; re-delivered events change nothing; the lake ends as one clean run's.
 import test from 'ava';
-import { HEADER_LINE } from '../handlers/core/tables.ts';
-import { batchIdFor } from '../handlers/core/batch-identity.ts';
 import { figuresFromParameters } from '../handlers/core/batch-figures.ts';
 import { groupIdFor } from '../handlers/core/process-group.ts';
-import { type CleanerOnFake, cleanerOnFake, STACK, STACK_ENV_INLINE } from './fakes/cleaner-on-fake.ts';
-import { runQuery } from './fakes/run-query.ts';
+import { cleanerOnFake, STACK, STACK_ENV_INLINE } from './fakes/cleaner-on-fake.ts';
+import { DB, FILES, land, lakeOf, oneByOne } from './helpers/three-files-on-fake.ts';
 
-const DB = STACK.database;
-const BRONZE = STACK.buckets.bronze;
-const row = (id: string, total = '20.00') => `${id}|2026-03-01 10:00:00|1|C1|P1|Food|2|10.00|0|${total}|card|usd`;
-const datFile = (...lines: string[]) => Buffer.from(`${[HEADER_LINE, ...lines].join('\n')}\n`);
-const FILES: Array<[string, Buffer]> = [
-  ['a.dat', datFile(row('T1'), row('T2', '1.00'))],
-  ['b.dat', datFile(row('T2', '2.00'), row('T3'), 'broken line')],
-  ['c.dat', datFile(row('T3', '3.00'), row('T4'))],
-];
-
-function land(cloud: CleanerOnFake, key: string, body: Buffer): string {
-  const { ETag } = cloud.aws.s3.put(BRONZE, `${STACK.bronzePrefix}${key}`, body);
-  return batchIdFor({ bucket: BRONZE, key: `${STACK.bronzePrefix}${key}` }, ETag.replace(/"/g, ''));
-}
-
-async function lakeOf(cloud: CleanerOnFake) {
-  const { athena } = cloud.aws.clients();
-  const read = async (sql: string) => (await runQuery(athena, sql, { database: DB, workGroup: STACK.workGroup })).rows.slice(1);
-  return {
-    gold: await read(`SELECT transaction_id, total_amount, source_file, batch_id FROM ${DB}.cleaned_transactions ORDER BY transaction_id`),
-    silver: await read(`SELECT transaction_id, raw_line, reject_reason, batch_id FROM ${DB}.raw_transactions ORDER BY batch_id, transaction_id, raw_line`),
-    rejects: await read(`SELECT raw_line, reason, batch_id FROM ${DB}.rejected_transactions ORDER BY batch_id, raw_line`),
-  };
-}
-
-/** The lake of the three files landed and committed one invocation each. */
-async function oneByOne() {
-  const cloud = cleanerOnFake({ env: STACK_ENV_INLINE });
-  for (const [key, body] of FILES) {
-    land(cloud, key, body);
-    await cloud.drain();
-  }
-  const lake = await lakeOf(cloud);
-  await cloud.aws.close();
-  return lake;
-}
 
 test('three messages in one invocation: one gold statement for the group, commits in landing order, the lake of one file at a time', async (t) => {
   const expected = await oneByOne();

@@ -20,7 +20,7 @@ const SYMLINK_INPUT_FORMAT = 'org.apache.hadoop.hive.ql.io.SymlinkTextInputForma
 const PARQUET_SERDE = 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe';
 
 /** Hive/Glue column type → DuckDB type. */
-function duckType(hiveType: string): string {
+export function duckType(hiveType: string): string {
   const type = hiveType.toLowerCase();
   if (type === 'string' || type.startsWith('varchar') || type.startsWith('char')) return 'VARCHAR';
   if (type === 'int' || type === 'integer') return 'INTEGER';
@@ -34,7 +34,7 @@ function duckType(hiveType: string): string {
 }
 
 /** DuckDB type → [Hive type for Glue, Trino type name for ColumnInfo]. */
-function trinoTypes(duck: string): [string, string] {
+export function trinoTypes(duck: string): [string, string] {
   const type = duck.toUpperCase();
   if (type === 'VARCHAR') return ['string', 'varchar'];
   if (type === 'INTEGER') return ['int', 'integer'];

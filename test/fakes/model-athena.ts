@@ -1,9 +1,15 @@
 // The fake Athena in MODEL mode (bench/cloud.ts): the same three API operations as fake-athena.ts,
 // on the same shared state, but statements are not executed. Each statement is modelled:
-// - what it reads: every reference to a table in its text counts that table's bytes once (Trino
-//   scans a table once per reference; the model reads all columns, an upper bound for Parquet);
-//   a landed text file reads its declared size; a work table the declared size of what its CTAS
-//   wrote; the gold table only the partitions its range can hold (pruning, below);
+// - what it reads: every reference to a table in its text reads that table once (Trino scans a
+//   table once per reference). Of a Parquet table (silver, rejects, gold and their work tables)
+//   only the columns the statement reads, found from the statement itself by DuckDB's planner
+//   (model-columns.ts), each at its measured share of the table's bytes (ModelShape.columnShares);
+//   a landed text file is read whole (text has no columns to skip). A reference the planner cannot
+//   attribute (no plan, no scan of that table, a column without a share) counts the whole table,
+//   the former upper bound, and is counted (StatementRecord.fallbackReferences). The upper bound
+//   (every reference reads the whole table) is kept beside it (upperBoundBytes). Bytes: a landed
+//   file its declared size; a work table the declared size of what its CTAS wrote; the gold table
+//   only the partitions its range can hold (pruning, below);
 // - what it writes: a CTAS writes objects with declared sizes, fractions of the landed bytes
 //   (ModelShape: silver, rejects, gold), and registers its table (and, partitioned, its partitions
 //   as Trino's HiveMetadata.finishCreateTable does);
@@ -27,7 +33,9 @@ import { InvalidRequestException } from '@aws-sdk/client-athena';
 import { type CloudState, type GluePartition, type GlueTable, objectSize, type QueryResult, splitS3Uri } from './cloud-state.ts';
 import { checkActiveDmlQuota, checkClientRequestToken, replayByToken } from './athena-request-rules.ts';
 import { parseCtas } from './ctas-statement.ts';
+import { trinoTypes } from './fake-athena.ts';
 import { type LatencyModel, statementMs } from './latency-model.ts';
+import { ColumnPlanner, schemaFromGlue, type StatementColumns, type TableSchema } from './model-columns.ts';
 import { AthenaQueryFailure } from './trino-text-reader.ts';
 import type { VirtualClock } from './virtual-clock.ts';
 
@@ -43,7 +51,65 @@ export interface ModelShape {
   duplicateShare: number;
   /** Valid ids that an earlier batch already wrote to gold (they overlap the previous file's ids). */
   goldDuplicateShare: number;
+  /** Each Parquet column's share of its table's bytes, by layer (a partition column is a folder: 0). */
+  columnShares: Record<ParquetLayer, Record<string, number>>;
 }
+
+export type ParquetLayer = 'silver' | 'rejects' | 'gold';
+
+/**
+ * Measured, not guessed: total_compressed_size per column (DuckDB parquet_metadata) over the column
+ * bytes of each table of a local lake built from the generator's default data. Command and output
+ * (2026-12-01, this machine; the .dat bytes are 10^6):
+ *   $ npx tsx bench/column-shares.ts 200MB
+ *   lake of 209.1 MB of .dat (2 files, generator defaults, seed 11)
+ *   raw_transactions: 20.66 % of the .dat in column data; shares {"transaction_id":0.232,"transaction_ts":0.0543,
+ *     "store_id":0.0542,"customer_id":0.298,"product_id":0.0817,"product_category":0.024,"quantity":0.0227,
+ *     "unit_price":0.0668,"discount":0.0268,"total_amount":0.0952,"payment_method":0.0176,"currency":0.00456,
+ *     "raw_line":0.0208,"reject_reason":0.00172,"source_file":0.0000338}
+ *   cleaned_transactions: 19.53 % of the .dat in column data; shares {"transaction_id":0.243,"transaction_ts":0.0427,
+ *     "store_id":0.0558,"customer_id":0.309,"product_id":0.0844,"product_category":0.0246,"quantity":0.023,
+ *     "unit_price":0.0688,"discount":0.0276,"total_amount":0.0985,"payment_method":0.0179,"currency":0.00447,
+ *     "source_file":0.0000357,"transaction_date":0.0000234}
+ *   rejected_transactions: 0.39 % of the .dat in column data; shares {"raw_line":0.988,"reason":0.0119,"source_file":0.000199}
+ * (The layer totals agree with silverFraction, goldFraction and rejectsFraction below.)
+ */
+export const MEASURED_COLUMN_SHARES = {
+  silver: {
+    transaction_id: 0.232,
+    transaction_ts: 0.0543,
+    store_id: 0.0542,
+    customer_id: 0.298,
+    product_id: 0.0817,
+    product_category: 0.024,
+    quantity: 0.0227,
+    unit_price: 0.0668,
+    discount: 0.0268,
+    total_amount: 0.0952,
+    payment_method: 0.0176,
+    currency: 0.00456,
+    raw_line: 0.0208,
+    reject_reason: 0.00172,
+    source_file: 0.0000338,
+  },
+  gold: {
+    transaction_id: 0.243,
+    transaction_ts: 0.0427,
+    store_id: 0.0558,
+    customer_id: 0.309,
+    product_id: 0.0844,
+    product_category: 0.0246,
+    quantity: 0.023,
+    unit_price: 0.0688,
+    discount: 0.0276,
+    total_amount: 0.0985,
+    payment_method: 0.0179,
+    currency: 0.00447,
+    source_file: 0.0000357,
+    transaction_date: 0.0000234,
+  },
+  rejects: { raw_line: 0.988, reason: 0.0119, source_file: 0.000199 },
+} as const satisfies Record<ParquetLayer, Record<string, number>>;
 
 /** Silver, gold and rejects as README measures them under data contract revision 2 (see the bench). */
 export const DEFAULT_SHAPE: ModelShape = {
@@ -54,6 +120,7 @@ export const DEFAULT_SHAPE: ModelShape = {
   rejectShare: 0.01,
   duplicateShare: 0.01,
   goldDuplicateShare: 0.001,
+  columnShares: MEASURED_COLUMN_SHARES,
 };
 
 /** One landed file as the model knows it. */
@@ -80,9 +147,19 @@ export function modelId(n: number): string {
 /** What one statement did, for the bench's totals. */
 export interface StatementRecord {
   kind: string;
+  /** Column-aware bytes scanned (header); the statement's duration is modelled from these. */
   scannedBytes: number;
   /** Of scannedBytes, what came from the committed gold table (the history). */
   historyBytes: number;
+  /** The former model: every table reference scans its whole table. */
+  upperBoundBytes: number;
+  historyUpperBoundBytes: number;
+  /** Table references counted whole because the planner could not attribute them. */
+  fallbackReferences: number;
+  /** One entry per table reference: the columns it reads (sorted), or 'whole' (a fallback). */
+  reads: Array<{ table: string; columns: string[] | 'whole' }>;
+  /** The batches the statement serves, with their landed bytes (the bench shares its scan among them). */
+  batches: Array<{ batchId: string; bytes: number }>;
   writtenBytes: number;
   ms: number;
 }
@@ -100,9 +177,11 @@ interface ModelExecution {
 }
 
 interface Plan {
-  record: StatementRecord;
-  /** Runs at the statement's modelled end: its writes and its answer. */
-  finish: () => QueryResult;
+  kind: string;
+  writtenBytes: number;
+  batches: string[];
+  /** Runs at the statement's modelled end: its writes and its answer (with the CTAS's columns). */
+  finish: (output: TableSchema | undefined) => QueryResult;
 }
 
 const TABLE_REFERENCE = /\b(?:[a-z_][a-z0-9_]*\.)?(bronze_[a-z0-9_]+|stage_(?:silver|rejects|gold)_[a-z0-9_]+|cleaned_transactions|raw_transactions|rejected_transactions)\b/g;
@@ -124,6 +203,8 @@ export class ModelAthena {
   private active = 0;
   private sequence = 0;
   private nextId: number;
+  private readonly ownsPlanner: boolean;
+  private readonly planner: ColumnPlanner;
 
   constructor(
     private readonly state: CloudState,
@@ -131,8 +212,16 @@ export class ModelAthena {
     private readonly latency: LatencyModel,
     private readonly shape: ModelShape = DEFAULT_SHAPE,
     firstId = 0,
+    /** Shared by several models (the bench's runs), so each statement shape is planned once. */
+    planner?: ColumnPlanner,
   ) {
     this.nextId = firstId;
+    this.ownsPlanner = planner === undefined;
+    this.planner = planner ?? new ColumnPlanner();
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsPlanner) await this.planner.close();
   }
 
   /** Declares a landed file's content, in landing order: its counts and ids (ids grow with landings). */
@@ -160,7 +249,8 @@ export class ModelAthena {
     return profile;
   }
 
-  startQueryExecution(input: { QueryString?: string; ClientRequestToken?: string; QueryExecutionContext?: { Database?: string }; WorkGroup?: string }): { QueryExecutionId: string } {
+  /** Async only for the column planner (real work, which the virtual clock waits for); no virtual time passes. */
+  async startQueryExecution(input: { QueryString?: string; ClientRequestToken?: string; QueryExecutionContext?: { Database?: string }; WorkGroup?: string }): Promise<{ QueryExecutionId: string }> {
     const sql = input.QueryString ?? '';
     const token = input.ClientRequestToken;
     checkClientRequestToken(token);
@@ -183,19 +273,19 @@ export class ModelAthena {
     if (token !== undefined) this.tokens.set(token, id);
     this.active++;
     this.peakActive = Math.max(this.peakActive, this.active);
-    let plan: Plan | undefined;
+    let planned: { plan: Plan; record: StatementRecord; output: TableSchema | undefined } | undefined;
     let failure: string | undefined;
     try {
-      plan = this.plan(sql, database, id);
+      planned = await this.plan(sql, database, id);
     } catch (error) {
       failure = error instanceof Error ? error.message : String(error);
     }
-    const ms = plan ? plan.record.ms : this.latency.athenaFixedMs;
-    if (plan) this.records.push(plan.record);
+    const ms = planned ? planned.record.ms : this.latency.athenaFixedMs;
+    if (planned) this.records.push(planned.record);
     void this.clock.sleep(ms).then(() => {
       try {
-        if (!plan) throw new AthenaQueryFailure(failure ?? 'unknown');
-        execution.outcome = { state: 'SUCCEEDED', result: plan.finish() };
+        if (!planned) throw new AthenaQueryFailure(failure ?? 'unknown');
+        execution.outcome = { state: 'SUCCEEDED', result: planned.plan.finish(planned.output) };
       } catch (error) {
         execution.outcome = { state: 'FAILED', reason: error instanceof Error ? error.message : String(error) };
       }
@@ -252,7 +342,11 @@ export class ModelAthena {
 
   // ---- the statement model -------------------------------------------------------------------
 
-  private plan(sql: string, database: string, queryId: string): Plan {
+  /**
+   * What a statement reads, writes and answers. Everything it takes from the shared state is read
+   * before the planner's await, so concurrent calls at the same virtual instant see one state.
+   */
+  private async plan(sql: string, database: string, queryId: string): Promise<{ plan: Plan; record: StatementRecord; output: TableSchema | undefined }> {
     const text = sql
       .split('\n')
       .filter((line) => !line.trim().startsWith('--'))
@@ -261,28 +355,79 @@ export class ModelAthena {
     const select = ctas ? ctas.select : text;
     const references = [...select.matchAll(TABLE_REFERENCE)].map((match) => match[1] as string);
     const range = /transaction_id BETWEEN '([^']*)' AND '([^']*)'/.exec(select);
-    let scannedBytes = 0;
-    let historyBytes = 0;
-    for (const name of references) {
-      if (name === 'cleaned_transactions') {
-        const bytes = this.goldBytes(database, range ? { min: range[1] as string, max: range[2] as string } : undefined);
-        scannedBytes += bytes;
-        historyBytes += bytes;
-      } else scannedBytes += this.tableBytes(database, name);
+    const tables = [...new Set(references)].map((name) => ({
+      name,
+      references: references.filter((reference) => reference === name).length,
+      bytes: name === 'cleaned_transactions' ? this.goldBytes(database, range ? { min: range[1] as string, max: range[2] as string } : undefined) : this.tableBytes(database, name),
+      schema: this.schemaOf(database, name),
+      partitionKeys: new Set(this.state.table(database, name)?.PartitionKeys.map((key) => key.Name) ?? []),
+    }));
+    const plan = ctas ? this.planCtas(ctas, database, queryId, references) : this.answer(select, references);
+    let columns: StatementColumns | undefined;
+    try {
+      columns = await this.planner.columnsRead(select, database, references, (name) => tables.find((table) => table.name === name)?.schema);
+    } catch {
+      columns = undefined;
     }
-    const record = (kind: string, writtenBytes: number): StatementRecord => ({
-      kind,
-      scannedBytes,
-      historyBytes,
-      writtenBytes,
-      ms: statementMs(this.latency, scannedBytes, writtenBytes),
-    });
-    if (ctas) return this.planCtas(ctas, database, queryId, references, record);
-    const answer = this.answer(select, references);
-    return { record: record(answer.kind, 0), finish: () => answer.result };
+    const record: StatementRecord = { kind: plan.kind, scannedBytes: 0, historyBytes: 0, upperBoundBytes: 0, historyUpperBoundBytes: 0, fallbackReferences: 0, reads: [], batches: [], writtenBytes: plan.writtenBytes, ms: 0 };
+    for (const table of tables) {
+      const whole = table.references * table.bytes;
+      const scans = columns?.scans.get(table.name) ?? [];
+      // One read per reference: the planner's own scans when it made one per reference, else each
+      // reference reads every column any scan of that table read; no scan at all: whole (fallback).
+      const reads = scans.length === table.references ? scans : scans.length > 0 ? Array.from({ length: table.references }, () => new Set(scans.flatMap((scan) => [...scan]))) : [];
+      let scanned = 0;
+      if (reads.length === 0) {
+        scanned = whole;
+        record.fallbackReferences += table.references;
+        for (let index = 0; index < table.references; index++) record.reads.push({ table: table.name, columns: 'whole' });
+      } else {
+        for (const read of reads) {
+          const share = this.share(table.name, read, table.partitionKeys);
+          if (share === undefined) record.fallbackReferences++;
+          scanned += table.bytes * (share ?? 1);
+          record.reads.push({ table: table.name, columns: share === undefined ? 'whole' : [...read].sort() });
+        }
+      }
+      record.scannedBytes += scanned;
+      record.upperBoundBytes += whole;
+      if (table.name === 'cleaned_transactions') {
+        record.historyBytes += scanned;
+        record.historyUpperBoundBytes += whole;
+      }
+    }
+    record.batches = plan.batches.map((batchId) => ({ batchId, bytes: this.profile(batchId).bytes }));
+    record.ms = statementMs(this.latency, record.scannedBytes, record.writtenBytes);
+    return { plan, record, output: columns?.output };
   }
 
-  private planCtas(ctas: NonNullable<ReturnType<typeof parseCtas>>, database: string, queryId: string, references: string[], record: (kind: string, written: number) => StatementRecord): Plan {
+  /**
+   * The share of a table's bytes that a read of `columns` scans: a landed text file is read whole;
+   * a Parquet table by its columns' measured shares (a partition column is no Parquet column).
+   * Undefined when a column has no measured share (the caller counts the read whole).
+   */
+  private share(table: string, columns: Set<string>, partitionKeys: Set<string>): number | undefined {
+    const layer = parquetLayer(table);
+    if (!layer) return 1;
+    const shares = this.shape.columnShares[layer];
+    let total = 0;
+    for (const column of columns) {
+      if (partitionKeys.has(column)) continue;
+      const share = shares[column];
+      if (share === undefined) return undefined;
+      total += share;
+    }
+    return total;
+  }
+
+  /** A table's columns as its Glue definition has them (data columns, then partition keys). */
+  private schemaOf(database: string, name: string): TableSchema | undefined {
+    const table = this.state.table(database, name);
+    if (!table || table.StorageDescriptor.Columns.length === 0) return undefined;
+    return schemaFromGlue([...table.StorageDescriptor.Columns, ...table.PartitionKeys]);
+  }
+
+  private planCtas(ctas: NonNullable<ReturnType<typeof parseCtas>>, database: string, queryId: string, references: string[]): Plan {
     const name = ctas.table.includes('.') ? (ctas.table.split('.')[1] as string) : ctas.table;
     const location = ctas.properties.external_location;
     if (!location) throw new AthenaQueryFailure('model: a CTAS without external_location is not modelled');
@@ -291,6 +436,7 @@ export class ModelAthena {
     let outputs: Array<{ folder: string; bytes: number; batchId?: string }>;
     let rows: number;
     let kind: string;
+    let batches: string[];
     if (name.startsWith('stage_silver_')) {
       const batchId = name.slice('stage_silver_'.length);
       const bronze = references.find((reference) => reference.startsWith('bronze_'));
@@ -300,13 +446,16 @@ export class ModelAthena {
       outputs = [{ folder, bytes: profile.bytes * this.shape.silverFraction }];
       rows = profile.lines;
       kind = 'silver';
+      batches = [batchId];
     } else if (name.startsWith('stage_rejects_')) {
-      const profile = this.profile(name.slice('stage_rejects_'.length));
+      const batchId = name.slice('stage_rejects_'.length);
+      const profile = this.profile(batchId);
       outputs = [{ folder, bytes: profile.bytes * this.shape.rejectsFraction }];
       rows = profile.rejected;
       kind = 'rejects';
+      batches = [batchId];
     } else if (name.startsWith('stage_gold_') && ctas.partitionedBy.join() === 'batch_id') {
-      const batches = [...new Set(references.filter((reference) => reference.startsWith('stage_silver_')).map((reference) => reference.slice('stage_silver_'.length)))];
+      batches = silverBatches(references);
       this.goldStages.set(name, batches);
       outputs = batches.map((batchId) => ({ folder: `${folder}batch_id=${batchId}/`, bytes: this.profile(batchId).bytes * this.shape.goldFraction, batchId }));
       rows = batches.reduce((sum, batchId) => sum + this.profile(batchId).loaded, 0);
@@ -314,19 +463,24 @@ export class ModelAthena {
     } else throw new AthenaQueryFailure(`model: CTAS into ${name} is not modelled`);
     const written = outputs.reduce((sum, output) => sum + output.bytes, 0);
     return {
-      record: record(kind, written),
-      finish: () => {
+      kind,
+      writtenBytes: written,
+      batches,
+      finish: (output) => {
         const { bucket, prefix } = splitS3Uri(folder);
         if (this.state.table(database, name)) throw new AthenaQueryFailure(`TABLE_ALREADY_EXISTS: line 1:1: Table 'awsdatacatalog.${database}.${name}' already exists`);
         // Rule (b), as fake-athena.ts (considerations-ctas.html; Trino HiveMetadata HIVE_PATH_ALREADY_EXISTS).
         if (this.state.listKeys(bucket, prefix).length > 0) throw new AthenaQueryFailure(`HIVE_PATH_ALREADY_EXISTS: Target directory for table '${database}.${name}' already exists: ${location}`);
         const partitions = new Map<string, GluePartition>();
+        // The columns Athena registers for a CTAS are its SELECT's (as fake-athena.ts), here from
+        // the planner's DESCRIBE (none when the planner could not plan it: later reads fall back).
+        const glue = (column: { name: string; type: string }) => ({ Name: column.name, Type: trinoTypes(column.type)[0] });
         const table: GlueTable = {
           Name: name,
           TableType: 'EXTERNAL_TABLE',
           Parameters: { EXTERNAL: 'TRUE', parquet_compression: 'SNAPPY' },
-          StorageDescriptor: { Location: location, Columns: [] },
-          PartitionKeys: ctas.partitionedBy.map((key) => ({ Name: key, Type: 'string' })),
+          StorageDescriptor: { Location: location, Columns: (output ?? []).filter((column) => !ctas.partitionedBy.includes(column.name)).map(glue) },
+          PartitionKeys: ctas.partitionedBy.map((key) => glue(output?.find((column) => column.name === key) ?? { name: key, type: 'VARCHAR' })),
         };
         for (const output of outputs) {
           const target = splitS3Uri(output.folder);
@@ -342,7 +496,12 @@ export class ModelAthena {
   }
 
   /** The answers to the core's figure queries (batch-figures.ts), from the batches' profiles. */
-  private answer(select: string, references: string[]): { kind: string; result: QueryResult } {
+  private answer(select: string, references: string[]): Plan {
+    const { kind, batches, result } = this.figures(select, references);
+    return { kind, writtenBytes: 0, batches, finish: () => result };
+  }
+
+  private figures(select: string, references: string[]): { kind: string; batches: string[]; result: QueryResult } {
     const silverBatch = () => {
       const reference = references.find((name) => name.startsWith('stage_silver_'));
       if (!reference) throw new AthenaQueryFailure('model: the query reads no silver stage');
@@ -350,11 +509,12 @@ export class ModelAthena {
     };
     if (/^SELECT 'silver' AS part, /.test(select)) {
       // figureQueries' one per-file query: the silver row, then one row per reject reason.
-      const profile = this.profile(silverBatch());
+      const batchId = silverBatch();
+      const profile = this.profile(batchId);
       const columns = [varchar('part'), varchar('reason'), bigint('n'), bigint('duplicates'), varchar('min_id'), varchar('max_id')];
       const rows: Array<Array<string | null>> = [['silver', null, String(profile.lines), String(profile.duplicatesInBatch), profile.idMin, profile.idMax]];
       if (profile.rejected > 0) rows.push(['rejects', 'malformed', String(profile.rejected), null, null, null]);
-      return { kind: 'file_figures', result: { columns, rows } };
+      return { kind: 'file_figures', batches: [batchId], result: { columns, rows } };
     }
     if (/^SELECT batch_id, count\(\*\) AS loaded, min\(transaction_id\) AS min_id, max\(transaction_id\) AS max_id FROM /.test(select)) {
       const stage = references.find((name) => name.startsWith('stage_gold_')) ?? '';
@@ -364,15 +524,15 @@ export class ModelAthena {
         const profile = this.profile(batchId);
         return profile.loaded > 0 ? [[batchId, String(profile.loaded), profile.loadedMin, profile.loadedMax]] : [];
       });
-      return { kind: 'figures', result: { columns: [varchar('batch_id'), bigint('loaded'), varchar('min_id'), varchar('max_id')], rows } };
+      return { kind: 'figures', batches, result: { columns: [varchar('batch_id'), bigint('loaded'), varchar('min_id'), varchar('max_id')], rows } };
     }
     if (/^SELECT s\.batch_id, count\(DISTINCT s\.transaction_id\) AS duplicates FROM /.test(select)) {
-      const batches = [...new Set(references.filter((name) => name.startsWith('stage_silver_')).map((name) => name.slice('stage_silver_'.length)))];
+      const batches = silverBatches(references);
       const rows = batches.flatMap((batchId) => {
         const n = this.profile(batchId).duplicatesInGold;
         return n > 0 ? [[batchId, String(n)]] : [];
       });
-      return { kind: 'figures', result: { columns: [varchar('batch_id'), bigint('duplicates')], rows } };
+      return { kind: 'figures', batches, result: { columns: [varchar('batch_id'), bigint('duplicates')], rows } };
     }
     throw new AthenaQueryFailure(`model: this statement is not modelled: ${select.slice(0, 80)}`);
   }
@@ -435,4 +595,17 @@ export class ModelAthena {
     }
     return bytes;
   }
+}
+
+/** The batches whose silver work tables a statement names, in order of first mention. */
+function silverBatches(references: string[]): string[] {
+  return [...new Set(references.filter((name) => name.startsWith('stage_silver_')).map((name) => name.slice('stage_silver_'.length)))];
+}
+
+/** The layer whose measured column shares a table's bytes follow; undefined for a landed text file. */
+function parquetLayer(table: string): ParquetLayer | undefined {
+  if (table.startsWith('stage_silver_') || table === 'raw_transactions') return 'silver';
+  if (table.startsWith('stage_rejects_') || table === 'rejected_transactions') return 'rejects';
+  if (table.startsWith('stage_gold_') || table === 'cleaned_transactions') return 'gold';
+  return undefined;
 }

@@ -27,6 +27,7 @@ import { FakeAws } from './fake-aws.ts';
 import { DEFAULT_LATENCY, type LatencyModel } from './latency-model.ts';
 import { createLakeTables } from './lake-tables.ts';
 import { DEFAULT_SHAPE, ModelAthena, modelId, type ModelShape } from './model-athena.ts';
+import type { ColumnPlanner } from './model-columns.ts';
 import { type CallCounts, modelClients } from './model-face.ts';
 import { VirtualClock } from './virtual-clock.ts';
 
@@ -48,6 +49,8 @@ export interface ModelCleanerOptions {
   silverHandler?: (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
   /** The turn keeper (default: handlers/lambda.ts createHandler); tests of the driver pass their own. */
   handler?: (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+  /** The column planner (model-columns.ts), shared across cleaners by the bench; default: one of its own. */
+  planner?: ColumnPlanner;
 }
 
 export interface DrainResult {
@@ -64,12 +67,14 @@ export interface DrainResult {
   /** Silver messages moved to the silver dead-letter queue (their bodies). */
   silverDeadLetters: string[];
   /**
-   * Of the turn keeper's invocations that reported nothing: the largest bytes scanned / bytes
-   * landed, in total and from committed gold. Only measured without silver workers (with them,
-   * statements of concurrent invocations interleave and are not attributed): NaN then.
+   * UPPER BOUND (every table reference scans its whole table, StatementRecord.upperBoundBytes): of
+   * the turn keeper's invocations that reported nothing, the largest bytes scanned / bytes landed,
+   * in total and from committed gold. Only measured without silver workers (with them, statements
+   * of concurrent invocations interleave): NaN then. The bench attributes statements to batches
+   * instead (StatementRecord.batches), for every design.
    */
-  worstScanRatio: number;
-  worstHistoryRatio: number;
+  worstUpperBoundRatio: number;
+  worstHistoryUpperBoundRatio: number;
 }
 
 export interface ModelCleaner {
@@ -88,7 +93,7 @@ export interface ModelCleaner {
    * `silverWorkers` silver invocations at once (default CLEANER_DEFAULTS.silverWorkers).
    */
   drain(batchSize: number, silverWorkers?: number): Promise<DrainResult>;
-  close(): void;
+  close(): Promise<void>;
 }
 
 export function modelCleaner(options: ModelCleanerOptions = {}): ModelCleaner {
@@ -105,7 +110,7 @@ export function modelCleaner(options: ModelCleanerOptions = {}): ModelCleaner {
   });
   createLakeTables(aws, STACK.database, STACK.buckets);
   const history = options.goldHistory ?? { rows: 0, partitions: 0 };
-  const model = new ModelAthena(aws.state, clock, latency, shape, history.rows);
+  const model = new ModelAthena(aws.state, clock, latency, shape, history.rows, options.planner);
   preloadGold(aws, history, shape);
   const clients = modelClients(aws, model, clock, latency);
 
@@ -162,7 +167,7 @@ export function modelCleaner(options: ModelCleanerOptions = {}): ModelCleaner {
     },
     async drain(batchSize, silverWorkers = CLEANER_DEFAULTS.silverWorkers) {
       const started = clock.now();
-      const result: DrainResult = { ms: 0, invocations: 0, silverInvocations: 0, peakSilver: 0, reported: 0, silverDeadLetters: [], worstScanRatio: withSilver ? NaN : 0, worstHistoryRatio: withSilver ? NaN : 0 };
+      const result: DrainResult = { ms: 0, invocations: 0, silverInvocations: 0, peakSilver: 0, reported: 0, silverDeadLetters: [], worstUpperBoundRatio: withSilver ? NaN : 0, worstHistoryUpperBoundRatio: withSilver ? NaN : 0 };
       let lastProgress = clock.now();
       let failure: Error | undefined;
       let silverRunning = 0;
@@ -224,8 +229,8 @@ export function modelCleaner(options: ModelCleanerOptions = {}): ModelCleaner {
           const landed = event.Records.reduce((sum, record) => sum + Number((JSON.parse(record.body) as { detail?: { object?: { size?: number } } }).detail?.object?.size ?? 0), 0);
           if (landed === 0) continue;
           const statements = model.records.slice(recordsBefore);
-          result.worstScanRatio = Math.max(result.worstScanRatio, statements.reduce((sum, statement) => sum + statement.scannedBytes, 0) / landed);
-          result.worstHistoryRatio = Math.max(result.worstHistoryRatio, statements.reduce((sum, statement) => sum + statement.historyBytes, 0) / landed);
+          result.worstUpperBoundRatio = Math.max(result.worstUpperBoundRatio, statements.reduce((sum, statement) => sum + statement.upperBoundBytes, 0) / landed);
+          result.worstHistoryUpperBoundRatio = Math.max(result.worstHistoryUpperBoundRatio, statements.reduce((sum, statement) => sum + statement.historyUpperBoundBytes, 0) / landed);
         }
       };
 
@@ -257,8 +262,9 @@ export function modelCleaner(options: ModelCleanerOptions = {}): ModelCleaner {
       result.ms = clock.now() - started;
       return result;
     },
-    close() {
+    async close() {
       clients.restore();
+      await model.close();
     },
   };
 }

@@ -51,8 +51,15 @@ export interface AthenaEngineOptions {
 
 /** Time kept back from the invocation's deadline to report and return. */
 const SAFETY_MARGIN_MS = 15_000;
-/** Polling backoff: 200 ms doubling up to 5 s. */
-const POLL: BackoffPolicy = { baseMs: 200, capMs: 5_000 };
+/**
+ * Polling backoff: 200 ms doubling up to 1 s, full jitter. A pipeline query runs for seconds, so
+ * the time between its end and the poll that sees it is a real share of every step (with a 5 s cap
+ * it averaged over a second per query on the cloud bench). At most 1 s apart, the ~20 queries the
+ * DML quota allows poll about 40 times a second together, under Athena's per-account quota of 100
+ * GetQueryExecution calls a second (Athena UG service-limits.html, "Per account API call quotas";
+ * throttled calls are retried with backoff anyway).
+ */
+const POLL: BackoffPolicy = { baseMs: 200, capMs: 1_000 };
 /** Backoff of throttled calls: 500 ms doubling up to 10 s, 8 attempts. */
 const THROTTLE: BackoffPolicy & { maxAttempts: number } = { baseMs: 500, capMs: 10_000, maxAttempts: 8 };
 

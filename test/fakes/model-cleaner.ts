@@ -138,7 +138,10 @@ export function modelCleaner(options: ModelCleanerOptions = {}): ModelCleaner {
   };
   const silverQueue = aws.sqs.queue(STACK.silverQueue);
 
-  // Long polls: an idle poller waits for a send to its queue, a message returning to it, or 20 s.
+  // Long polls: an idle poller waits for a send to a queue or a message returning to one. In the
+  // model nothing else makes a message receivable, so an idle poller sets no timer of its own (a
+  // 20 s long-poll timer would be a wake-up the clock may jump to while a handler does real,
+  // untracked work such as reading a turn record's body, which made runs differ by 2.5×).
   const waiting = new Set<() => void>();
   const wakeAll = () => {
     for (const wake of [...waiting]) wake();
@@ -148,10 +151,6 @@ export function modelCleaner(options: ModelCleanerOptions = {}): ModelCleaner {
   const longPoll = () =>
     new Promise<void>((resolve) => {
       waiting.add(resolve);
-      void clock.sleep(20_000).then(() => {
-        waiting.delete(resolve);
-        resolve();
-      });
     });
   return {
     clock,
@@ -168,7 +167,6 @@ export function modelCleaner(options: ModelCleanerOptions = {}): ModelCleaner {
     async drain(batchSize, silverWorkers = CLEANER_DEFAULTS.silverWorkers) {
       const started = clock.now();
       const result: DrainResult = { ms: 0, invocations: 0, silverInvocations: 0, peakSilver: 0, reported: 0, silverDeadLetters: [], worstUpperBoundRatio: withSilver ? NaN : 0, worstHistoryUpperBoundRatio: withSilver ? NaN : 0 };
-      let lastProgress = clock.now();
       let failure: Error | undefined;
       let silverRunning = 0;
       const finished = () => failure !== undefined || (queue().depth === 0 && silverQueue.depth === 0);
@@ -194,18 +192,31 @@ export function modelCleaner(options: ModelCleanerOptions = {}): ModelCleaner {
             from.delete(record.receiptHandle);
             continue;
           }
+          returning++;
           void clock.sleep(6 * timeoutMs).then(() => {
+            returning--;
             from.returnToQueue(record.receiptHandle);
             wakeAll();
           });
         }
-        lastProgress = clock.now();
         if (finished()) wakeAll();
       };
+      let idlePollers = 0;
+      let returning = 0;
       const idle = async () => {
-        // Nothing happening for a virtual day: a message is stuck (the driver's own guard).
-        if (clock.now() - lastProgress > 24 * 3_600_000) failure ??= new Error(`modelCleaner: no progress for 24 virtual hours; last error: ${errors.at(-1) ?? 'none logged'}`);
-        await longPoll();
+        // Every poller idle, nothing invoked, no message on its way back, the queues not empty:
+        // nothing can ever make progress (the driver's own guard).
+        if (idlePollers + 1 === pollerCount && returning === 0 && !finished()) {
+          failure ??= new Error(`modelCleaner: stuck, every poller idle with messages left; last error: ${errors.at(-1) ?? 'none logged'}`);
+          wakeAll();
+          return;
+        }
+        idlePollers++;
+        try {
+          await longPoll();
+        } finally {
+          idlePollers--;
+        }
       };
 
       const turnKeeper = async () => {
@@ -255,6 +266,7 @@ export function modelCleaner(options: ModelCleanerOptions = {}): ModelCleaner {
         }
       };
 
+      const pollerCount = 1 + (withSilver ? silverWorkers : 0);
       const pollers = [turnKeeper()];
       if (withSilver) for (let worker = 0; worker < silverWorkers; worker++) pollers.push(silverWorker(worker));
       await Promise.all(pollers);

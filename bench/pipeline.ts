@@ -11,6 +11,7 @@ import { generateDataset, parseSize } from '../generator/generate.ts';
 import { measureCopyBaselines } from './copy-baselines.ts';
 import { handleLandings, type LandingResult } from '../handlers/core/handle-landings.ts';
 import { silentLog } from '../handlers/core/pipeline-log.ts';
+import type { BatchStep } from '../handlers/core/process-batch.ts';
 import { landFile, openLocalLake } from '../handlers/local/local-lake.ts';
 
 const args = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
@@ -39,28 +40,44 @@ try {
     landSeconds += (performance.now() - landStart) / 1000;
     return landing;
   };
-  const results: Array<{ result: LandingResult | undefined; seconds: number }> = [];
+  // Step timings from the ports' beforeStep hook: a batch's step lasts until its next step starts
+  // (its last step until the run ends). Group steps (gold, figures) call the hook for each batch
+  // of the group at once, so each batch shows the group's time for them.
+  const stepStarts = new Map<string, Array<{ step: BatchStep; at: number }>>();
+  lake.ports.beforeStep = (step, batchId) => {
+    const starts = stepStarts.get(batchId) ?? [];
+    starts.push({ step, at: performance.now() });
+    stepStarts.set(batchId, starts);
+  };
+  const stepSeconds = (batchId: string, end: number) => {
+    const starts = stepStarts.get(batchId) ?? [];
+    return starts.map(({ step, at }, i) => `${step} ${(((starts[i + 1]?.at ?? end) - at) / 1000).toFixed(1)}`).join(', ');
+  };
+  const results: Array<{ result: LandingResult | undefined; seconds: number; steps: (batchId: string) => string }> = [];
   if (oneByOne) {
     for (const file of generated) {
       const landing = await land(file.path);
       const batchStart = performance.now();
       const [result] = await handleLandings([landing], lake.ports);
-      results.push({ result, seconds: (performance.now() - batchStart) / 1000 });
+      const end = performance.now();
+      results.push({ result, seconds: (end - batchStart) / 1000, steps: (batchId) => stepSeconds(batchId, end) });
     }
   } else {
     const landings = [];
     for (const file of generated) landings.push(await land(file.path));
     const groupStart = performance.now();
     const groupResults = await handleLandings(landings, lake.ports);
-    const groupSeconds = (performance.now() - groupStart) / 1000;
-    for (const result of groupResults) results.push({ result, seconds: groupSeconds });
+    const end = performance.now();
+    const groupSeconds = (end - groupStart) / 1000;
+    for (const result of groupResults) results.push({ result, seconds: groupSeconds, steps: (batchId) => stepSeconds(batchId, end) });
   }
-  for (const { result, seconds: batchSeconds } of results) {
+  for (const { result, seconds: batchSeconds, steps } of results) {
     if (result?.status !== 'committed' || !result.figures) throw new Error(`batch failed: ${JSON.stringify(result)}`);
     silver += result.figures.bytesOut.silver;
     gold += result.figures.bytesOut.gold;
     rejects += result.figures.bytesOut.rejects;
     console.log(`  ${path.basename(result.sourceFile)}: ${result.figures.lines} lines, ${oneByOne ? `batch ${batchSeconds.toFixed(1)} s` : `committed ${result.figures.seconds.toFixed(1)} s after its start (one group)`}`);
+    console.log(`    steps (s): ${steps(result.figures.batchId)}`);
   }
   if (oneByOne && results.length > 1) {
     const first = results[0]?.seconds ?? 0;

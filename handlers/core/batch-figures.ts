@@ -110,7 +110,9 @@ export function groupFigureQueries(sources: GroupFigureSources) {
     `s.transaction_id IN (SELECT transaction_id FROM ${goldTable} WHERE transaction_id BETWEEN ${minId} AND ${maxId}` +
     ` AND transaction_date >= ${horizon} AND transaction_id IN (SELECT transaction_id FROM ${silver} AS r WHERE reject_reason IS NULL AND transaction_id BETWEEN ${minId} AND ${maxId}))`;
   const earlier = sources.manyBatches
-    ? ` LEFT JOIN (SELECT transaction_id, min(landing_ordinal) AS first_ordinal FROM ${silver} AS f0 WHERE reject_reason IS NULL GROUP BY transaction_id) AS f` +
+    ? // Only an id on more than one valid line of the group can be an earlier file's: HAVING keeps
+      // the join's build side to those few ids instead of every id of the group.
+      ` LEFT JOIN (SELECT transaction_id, min(landing_ordinal) AS first_ordinal FROM ${silver} AS f0 WHERE reject_reason IS NULL GROUP BY transaction_id HAVING count(*) > 1) AS f` +
       ' ON f.transaction_id = s.transaction_id AND f.first_ordinal < s.landing_ordinal'
     : '';
   const condition = sources.manyBatches ? `(f.transaction_id IS NOT NULL OR ${inGold})` : inGold;
@@ -120,6 +122,25 @@ export function groupFigureQueries(sources: GroupFigureSources) {
       `SELECT s.batch_id, count(DISTINCT s.transaction_id) AS duplicates FROM ${silver} AS s${earlier}` +
       ` WHERE s.reject_reason IS NULL AND ${condition} GROUP BY s.batch_id`,
   };
+}
+
+/**
+ * The group's ids that committed gold holds (in the range, from the dedupe horizon on), with their
+ * transaction_date: the part of {{gold_table}} that the gold statement and the duplicates figure
+ * can match, read once. Written to a work table, it stands in for {{gold_table}} in both
+ * (GoldTurnPorts.readGoldOnce), so the id column of committed gold is scanned once per turn, not
+ * twice; the loaded and duplicates figures are still counted by their own queries.
+ */
+export function goldLookupQuery(sources: Pick<GroupFigureSources, 'silverGroup' | 'goldTable' | 'idRange' | 'horizonStart'>): string {
+  const silver = renderValue(sources.silverGroup);
+  const goldTable = renderValue(identifier(sources.goldTable));
+  const minId = renderValue(literal(sources.idRange.min));
+  const maxId = renderValue(literal(sources.idRange.max));
+  const horizon = renderValue(sources.horizonStart);
+  return (
+    `SELECT DISTINCT transaction_id, transaction_date FROM ${goldTable} WHERE transaction_id BETWEEN ${minId} AND ${maxId}` +
+    ` AND transaction_date >= ${horizon} AND transaction_id IN (SELECT transaction_id FROM ${silver} AS r WHERE reject_reason IS NULL AND transaction_id BETWEEN ${minId} AND ${maxId})`
+  );
 }
 
 /** The contract's balance: lines = loaded + duplicates + rejects, none negative. */

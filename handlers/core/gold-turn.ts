@@ -12,7 +12,7 @@
 // the rest, which gives the lake of one clean run (the earlier batches were first anyway).
 import { createHash } from 'node:crypto';
 import pLimit from 'p-limit';
-import { type BatchFigures, balanceHolds, figuresToParameters, groupFigureQueries } from './batch-figures.ts';
+import { type BatchFigures, balanceHolds, figuresToParameters, goldLookupQuery, groupFigureQueries } from './batch-figures.ts';
 import { earliestOf, horizonStart } from './dedupe-horizon.ts';
 import { materializeFresh } from './fresh-output.ts';
 import { compareIds, EMPTY_ID_RANGE, type IdRange, idRangeOf } from './id-range.ts';
@@ -39,6 +39,14 @@ export interface GoldTurnPorts extends BatchPorts {
    * group's earliest valid transaction date minus this many days. None or 0 = the whole gold.
    */
   dedupeHorizonDays?: number;
+  /**
+   * Read committed gold once per turn: the group's ids found there go to a small work table
+   * (batch-figures.ts goldLookupQuery) that the gold statement and the duplicates figure then
+   * read as their {{gold_table}}. Locally each would otherwise scan the id column of every
+   * overlapping committed batch, a cost that grows with the lake (ids resent from all of history
+   * overlap every batch). The cloud leaves it off: it would cost one more Athena round per turn.
+   */
+  readGoldOnce?: boolean;
 }
 
 /** One prepared batch's outcome: its result, or the error that stopped it. */
@@ -127,6 +135,7 @@ async function goldTurn(members: PreparedBatch[], ports: GoldTurnPorts, outcomes
   const [lead] = batches as [PreparedBatch];
   const groupId = groupIdFor(batches.map((batch) => batch.batchId));
   const goldWork = `stage_gold_${groupId}`;
+  const lookupWork = `stage_gold_lookup_${groupId}`;
   const location = catalog.groupLocation(groupId);
   const goldLocation = (batchId: string) => `${location}batch_id=${batchId}/`;
   const context = (name: BatchStep) => ({ batchId: lead.batchId, step: name });
@@ -146,10 +155,26 @@ async function goldTurn(members: PreparedBatch[], ports: GoldTurnPorts, outcomes
       throw new GroupStepError(name, error);
     }
   };
+  // The group's ids in committed gold, read once into a work table (GoldTurnPorts.readGoldOnce).
+  const lookupOnce = async (committedGold: string): Promise<string> => {
+    const lookupLocation = catalog.groupLocation(`lookup_${groupId}`);
+    const select = goldLookupQuery({ silverGroup, goldTable: committedGold, idRange: range, horizonStart: horizon });
+    await materializeFresh({
+      context: context('gold'),
+      reset: async () => {
+        await store.clearLocation(lookupLocation);
+        await catalog.dropWorkTable(lookupWork);
+      },
+      write: (attempt) => engine.materialize(lookupWork, select, lookupLocation, attempt),
+      log,
+    });
+    return lookupWork;
+  };
   const byBatch = (rows: Record<string, unknown>[]) => new Map(rows.map((row) => [String(row.batch_id), row]));
   try {
     const { queries, duplicatesWhileGold } = await groupStep('gold', async () => {
-      const table = await catalog.goldTableFor(range);
+      const committedGold = await catalog.goldTableFor(range);
+      const table = ports.readGoldOnce ? await lookupOnce(committedGold) : committedGold;
       const queries = groupFigureQueries({ silverGroup, goldStage: goldWork, goldTable: table, idRange: range, horizonStart: horizon, manyBatches: batches.length > 1 });
       // The group's ids already written (committed gold, or an earlier landed file of the group)
       // need silver and committed gold, not the gold statement's output: counted while gold runs.
@@ -220,7 +245,7 @@ async function goldTurn(members: PreparedBatch[], ports: GoldTurnPorts, outcomes
   // Work tables go once every batch is committed; a crash before leaves them to the rerun.
   try {
     await batchStep(ports, 'cleanup', lead, async () => {
-      const tables = [goldWork, ...batches.flatMap((batch) => [batch.work.rejects, batch.work.silver, batch.work.source])];
+      const tables = [goldWork, ...(ports.readGoldOnce ? [lookupWork] : []), ...batches.flatMap((batch) => [batch.work.rejects, batch.work.silver, batch.work.source])];
       await Promise.all(tables.map((table) => limit(() => catalog.dropWorkTable(table))));
     });
   } catch (error) {

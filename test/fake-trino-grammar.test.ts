@@ -11,7 +11,7 @@ import { figureQueries, groupFigureQueries } from '../handlers/core/batch-figure
 import { batchIdFor } from '../handlers/core/batch-identity.ts';
 import { horizonStart } from '../handlers/core/dedupe-horizon.ts';
 import { DEFAULT_SQL_DIR, loadPipelineSql } from '../handlers/core/pipeline-sql.ts';
-import { fillTemplate, identifier, literal, unionOf } from '../handlers/core/sql-template.ts';
+import { fillTemplate, identifier, literal, noRows, unionOf } from '../handlers/core/sql-template.ts';
 import { HEADER_LINE } from '../handlers/core/tables.ts';
 import { parseStatement, syntaxProblems, formatProblem, unknownFunctions } from './fakes/trino-grammar.ts';
 
@@ -44,15 +44,26 @@ async function statementsFor(key: string): Promise<Array<{ step: string; sql: st
     { table: work.silver, columns: { batch_id: literal(batchId), landing_ordinal: 1 } },
     { table: `${work.silver}_2`, columns: { batch_id: literal(`${batchId}_2`), landing_ordinal: 2 } },
   ]);
-  const gold = fillTemplate(sql.gold, { silver_group: group, gold_table: identifier(`${DB}.cleaned_transactions`), min_id: literal(idRange.min), max_id: literal(idRange.max), horizon_start: horizon }, 'gold.sql');
+  const goldOf = (silverGroup: typeof group, earlier: typeof group) =>
+    fillTemplate(
+      sql.gold,
+      { silver_group: silverGroup, gold_table: identifier(`${DB}.cleaned_transactions`), min_id: literal(idRange.min), max_id: literal(idRange.max), horizon_start: horizon, earlier_silver: earlier },
+      'gold.sql',
+    );
+  // One statement for the group (no earlier slice), and the second slice of a turn written in two.
+  const gold = goldOf(group, noRows(['transaction_id', 'reject_reason']));
+  const laterSlice = goldOf(unionOf([{ table: `${work.silver}_3`, columns: { batch_id: literal(`${batchId}_3`), landing_ordinal: 3 } }]), group);
+  const slicedStages = unionOf([{ table: work.gold, columns: {} }, { table: `${work.gold}_2`, columns: {} }]);
   const figures = {
     ...figureQueries({ silverStage: work.silver, rejectsStage: work.rejects }),
     ...groupFigureQueries({ silverGroup: group, goldStage: work.gold, goldTable: `${DB}.cleaned_transactions`, idRange, horizonStart: horizon, manyBatches: true }),
+    loadedOfSlices: groupFigureQueries({ silverGroup: group, goldStage: slicedStages, goldTable: `${DB}.cleaned_transactions`, idRange, horizonStart: horizon, manyBatches: true }).loaded,
   };
   return [
     { step: 'silver', sql: ctasStatement(`${DB}.${work.silver}`, silver, location('pf-silver', 'raw_transactions')) },
     { step: 'rejects', sql: ctasStatement(`${DB}.${work.rejects}`, rejects, location('pf-gold', 'rejected_transactions')) },
     { step: 'gold', sql: ctasStatement(`${DB}.${work.gold}`, gold, `s3://pf-gold/cleaned_transactions/groups/group_0123/`, 'batch_id') },
+    { step: 'gold, a later slice', sql: ctasStatement(`${DB}.${work.gold}_2`, laterSlice, `s3://pf-gold/cleaned_transactions/groups/group_0456/`, 'batch_id') },
     ...Object.entries(figures).map(([name, text]) => ({ step: `figures.${name}`, sql: text })),
   ];
 }
@@ -60,7 +71,7 @@ async function statementsFor(key: string): Promise<Array<{ step: string; sql: st
 for (const name of NAMES) {
   test(`every pipeline statement for a landing named ${JSON.stringify(name)} is Trino SQL calling only Trino functions`, async (t) => {
     const statements = await statementsFor(name);
-    t.is(statements.length, 6);
+    t.is(statements.length, 8);
     for (const { step, sql } of statements) {
       const problems = syntaxProblems(sql);
       t.deepEqual(problems.map(formatProblem), [], `${step} parses`);

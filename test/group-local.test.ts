@@ -3,6 +3,7 @@
 // step of a group (between its commits too) reruns to that lake; a re-delivered group changes
 // nothing.
 import test, { type ExecutionContext } from 'ava';
+import { goldSlices } from '../handlers/core/gold-turn.ts';
 import { handleLandings } from '../handlers/core/handle-landings.ts';
 import type { Landing } from '../handlers/core/landing-event.ts';
 import { BATCH_STEPS, type BatchStep } from '../handlers/core/process-batch.ts';
@@ -59,6 +60,35 @@ test('three files as one group give the lake of three separate ingests, each bat
     results.map((result) => (result.status === 'committed' ? result.batchId : '')),
   );
   t.deepEqual(await leftovers(lake), []);
+});
+
+test('a turn written as gold slices (three statements, one batch each) gives the same lake: each slice keeps out the ids of the slices landed before it', async (t) => {
+  const expected = await separately(t);
+  const lake = await openTestLake(t);
+  const results = await handleLandings(await landAll(lake), { ...lake.lake.ports, goldStatements: 3, goldSliceMinBytes: 1 });
+  t.deepEqual(
+    results.map((result) => result.status),
+    ['committed', 'committed', 'committed'],
+  );
+  t.deepEqual(await lakeContents(lake), expected);
+  for (const result of results) if (result.status === 'committed' && result.figures) await assertBalance(t, lake, result.figures);
+  const figures = results.map((result) => (result.status === 'committed' ? result.figures : undefined));
+  // b's A-2 and c's A-3 and B-9 are kept out by the earlier slices, and counted as such.
+  t.like(figures[1], { loaded: 1, duplicatesInBatch: 1, duplicatesInGold: 1, rejected: 1 });
+  t.like(figures[2], { loaded: 1, duplicatesInBatch: 0, duplicatesInGold: 2, rejected: 1 });
+  t.deepEqual(await leftovers(lake), []);
+});
+
+test('gold slices: contiguous in landing order, about equal bytes, at most the statements asked and each at least the least bytes', (t) => {
+  const sized = (...sizes: number[]) => sizes.map((size, i) => ({ id: i, info: { size } }));
+  const ids = (slices: Array<Array<{ id: number }>>) => slices.map((slice) => slice.map((batch) => batch.id));
+  t.deepEqual(ids(goldSlices(sized(10, 10, 10, 10), 2, 1)), [[0, 1], [2, 3]]);
+  t.deepEqual(ids(goldSlices(sized(10, 10, 10, 10), 3, 1)), [[0, 1], [2], [3]]);
+  t.deepEqual(ids(goldSlices(sized(30, 10, 10, 10), 2, 1)), [[0], [1, 2, 3]]);
+  t.deepEqual(ids(goldSlices(sized(10, 10, 10, 10), 4, 20)), [[0, 1], [2, 3]], 'no slice under 20 bytes: 40 bytes make at most 2');
+  t.deepEqual(ids(goldSlices(sized(10, 10, 10, 10), 4, 25)), [[0, 1, 2, 3]], '40 bytes hold one slice of at least 25');
+  t.deepEqual(ids(goldSlices(sized(10, 10), 4, 1)), [[0], [1]], 'never more slices than batches');
+  t.deepEqual(ids(goldSlices(sized(5), 4, 1000)), [[0]], 'a small turn is one statement');
 });
 
 test('a group re-delivered, and a group holding a committed file and the same file twice, change nothing', async (t) => {

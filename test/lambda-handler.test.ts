@@ -14,7 +14,7 @@ import { batchIdFor } from '../handlers/core/batch-identity.ts';
 import { figuresFromParameters } from '../handlers/core/batch-figures.ts';
 import { LANDED_COPY_PREFIX } from '../handlers/core/lake-prefixes.ts';
 import { DEFAULT_SQL_DIR, loadPipelineSql } from '../handlers/core/pipeline-sql.ts';
-import { dateLiteral, fillTemplate, identifier, literal, unionOf } from '../handlers/core/sql-template.ts';
+import { dateLiteral, fillTemplate, identifier, literal, noRows, unionOf } from '../handlers/core/sql-template.ts';
 import { groupIdFor } from '../handlers/core/process-group.ts';
 import { HEADER_LINE } from '../handlers/core/tables.ts';
 import { type CleanerOnFake, cleanerOnFake, STACK, STACK_ENV_INLINE } from './fakes/cleaner-on-fake.ts';
@@ -178,6 +178,8 @@ test('one .dat landing: the exact sequence of Glue, S3 and Athena calls (clear â
     max_id: literal(range.max),
     // No dedupe horizon configured: the whole gold in the range is read.
     horizon_start: dateLiteral('0001-01-01'),
+    // One gold statement: no slice landed before it.
+    earlier_silver: noRows(['transaction_id', 'reject_reason']),
   });
   t.is(executions[0]?.sql, `${ctasCall(`stage_silver_${id}`, loc.silver).replace('Athena.StartQueryExecution ', '')}\n${silverSelect}`);
   // q4 is the duplicates figure, started beside the gold statement (q5).

@@ -81,8 +81,8 @@ export function fileFiguresOf(rows: Record<string, unknown>[]): {
 export interface GroupFigureSources {
   /** The group's silver rows with batch_id and landing_ordinal (sql-template.ts unionOf). */
   silverGroup: SqlValue;
-  /** The group's gold work table, with batch_id. */
-  goldStage: string;
+  /** The gold statement's work table, or the union of them when the turn wrote gold in slices. */
+  goldStage: string | SqlValue;
   /** The gold relation for the group's range (Catalog.goldTableFor). */
   goldTable: string;
   idRange: IdRange;
@@ -99,7 +99,7 @@ export interface GroupFigureSources {
  */
 export function groupFigureQueries(sources: GroupFigureSources) {
   const silver = renderValue(sources.silverGroup);
-  const gold = renderValue(identifier(sources.goldStage));
+  const gold = renderValue(typeof sources.goldStage === 'string' ? identifier(sources.goldStage) : sources.goldStage);
   const goldTable = renderValue(identifier(sources.goldTable));
   const minId = renderValue(literal(sources.idRange.min));
   const maxId = renderValue(literal(sources.idRange.max));

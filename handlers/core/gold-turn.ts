@@ -19,7 +19,7 @@ import { compareIds, EMPTY_ID_RANGE, type IdRange, idRangeOf } from './id-range.
 import { PipelineStepError } from './pipeline-error.ts';
 import { batchStep, committedResult, type PreparedBatch } from './prepare-batch.ts';
 import type { BatchPorts, BatchResult, BatchStep } from './process-batch.ts';
-import { fillTemplate, identifier, literal, unionOf } from './sql-template.ts';
+import { fillTemplate, identifier, literal, noRows, unionOf } from './sql-template.ts';
 
 export interface GoldTurnPorts extends BatchPorts {
   /**
@@ -47,6 +47,36 @@ export interface GoldTurnPorts extends BatchPorts {
    * overlap every batch). The cloud leaves it off: it would cost one more Athena round per turn.
    */
   readGoldOnce?: boolean;
+  /**
+   * Gold statements one turn may run at once (default 1), each writing a slice of the turn's
+   * batches in landing order and keeping out the valid ids of the slices landed before it. A
+   * statement writes at one rate, so a big turn written in slices ends sooner; each slice is at
+   * least `goldSliceMinBytes` of landed files (a small turn is one statement: each costs a round).
+   */
+  goldStatements?: number;
+  /** The least landed bytes of one gold slice (default GOLD_SLICE_MIN_BYTES). */
+  goldSliceMinBytes?: number;
+}
+
+/** Below this many landed bytes a gold slice is not worth its own statement. */
+export const GOLD_SLICE_MIN_BYTES = 1024 ** 3;
+
+/**
+ * The turn's batches in contiguous slices of about equal landed bytes, in landing order: at most
+ * `statements`, each at least `minBytes` (at least one slice).
+ */
+export function goldSlices<T extends { info: { size: number } }>(batches: T[], statements: number, minBytes: number): T[][] {
+  const total = batches.reduce((sum, batch) => sum + batch.info.size, 0);
+  const count = Math.max(1, Math.min(statements, batches.length, minBytes > 0 ? Math.floor(total / minBytes) : batches.length));
+  const slices: T[][] = [];
+  let bytes = 0;
+  for (const batch of batches) {
+    const due = (total * slices.length) / count;
+    if (slices.length < count && (slices.length === 0 || bytes >= due)) slices.push([]);
+    (slices.at(-1) as T[]).push(batch);
+    bytes += batch.info.size;
+  }
+  return slices;
 }
 
 /** One prepared batch's outcome: its result, or the error that stopped it. */
@@ -134,10 +164,17 @@ async function goldTurn(members: PreparedBatch[], ports: GoldTurnPorts, outcomes
   if (batches.length === 0) return;
   const [lead] = batches as [PreparedBatch];
   const groupId = groupIdFor(batches.map((batch) => batch.batchId));
-  const goldWork = `stage_gold_${groupId}`;
   const lookupWork = `stage_gold_lookup_${groupId}`;
-  const location = catalog.groupLocation(groupId);
-  const goldLocation = (batchId: string) => `${location}batch_id=${batchId}/`;
+  // One gold statement per slice (one slice: the group itself, named as before), each to its own
+  // location and work table; a batch's gold partition is where its slice wrote it.
+  const batchSlices = goldSlices(batches, ports.goldStatements ?? 1, ports.goldSliceMinBytes ?? GOLD_SLICE_MIN_BYTES);
+  const slices = batchSlices.map((members, index) => {
+    const id = batchSlices.length === 1 ? groupId : groupIdFor(members.map((batch) => batch.batchId));
+    return { members, index, work: `stage_gold_${id}`, location: catalog.groupLocation(id) };
+  });
+  const sliceOf = new Map(slices.flatMap((slice) => slice.members.map((batch) => [batch.batchId, slice] as const)));
+  const goldLocation = (batchId: string) => `${sliceOf.get(batchId)?.location ?? ''}batch_id=${batchId}/`;
+  const goldStages = slices.length === 1 ? identifier((slices[0] as (typeof slices)[number]).work) : unionOf(slices.map((slice) => ({ table: slice.work, columns: {} })));
   const context = (name: BatchStep) => ({ batchId: lead.batchId, step: name });
   // Only ids up to the greatest id in gold can be duplicates (Catalog.goldIdCeiling).
   const span = spanOf(batches.map((batch) => batch.idRange));
@@ -145,7 +182,9 @@ async function goldTurn(members: PreparedBatch[], ports: GoldTurnPorts, outcomes
   const range = ceiling !== undefined && compareIds(ceiling, span.max) < 0 ? { min: span.min, max: ceiling } : span;
   // The dedupe horizon, when configured, bounds the gold read by transaction date (dedupe-horizon.ts).
   const horizon = horizonStart(earliestOf(batches.map((batch) => batch.earliestDate)), ports.dedupeHorizonDays);
-  const silverGroup = unionOf(batches.map((batch, i) => ({ table: batch.work.silver, columns: { batch_id: literal(batch.batchId), landing_ordinal: i + 1 } })));
+  const silverOf = (members: PreparedBatch[]) =>
+    unionOf(members.map((batch) => ({ table: batch.work.silver, columns: { batch_id: literal(batch.batchId), landing_ordinal: batches.indexOf(batch) + 1 } })));
+  const silverGroup = silverOf(batches);
   // A group step fails every batch of the group, each named with the step.
   const groupStep = async <T>(name: BatchStep, run: () => Promise<T>): Promise<T> => {
     try {
@@ -175,26 +214,39 @@ async function goldTurn(members: PreparedBatch[], ports: GoldTurnPorts, outcomes
     const { queries, duplicatesWhileGold } = await groupStep('gold', async () => {
       const committedGold = await catalog.goldTableFor(range);
       const table = ports.readGoldOnce ? await lookupOnce(committedGold) : committedGold;
-      const queries = groupFigureQueries({ silverGroup, goldStage: goldWork, goldTable: table, idRange: range, horizonStart: horizon, manyBatches: batches.length > 1 });
+      const queries = groupFigureQueries({ silverGroup, goldStage: goldStages, goldTable: table, idRange: range, horizonStart: horizon, manyBatches: batches.length > 1 });
       // The group's ids already written (committed gold, or an earlier landed file of the group)
       // need silver and committed gold, not the gold statement's output: counted while gold runs.
       const duplicatesWhileGold = engine.query(queries.duplicatesInGold, context('figures')).then(byBatch);
       duplicatesWhileGold.catch(() => undefined); // awaited by the figures step, which fails with it
-      const select = fillTemplate(
-        sql.gold,
-        { silver_group: silverGroup, gold_table: identifier(table), min_id: literal(range.min), max_id: literal(range.max), horizon_start: horizon },
-        'gold.sql',
+      // The slices at once; each keeps out the valid ids of the slices landed before it.
+      await Promise.all(
+        slices.map(async (slice) => {
+          const earlier = slices.slice(0, slice.index).flatMap((before) => before.members);
+          const select = fillTemplate(
+            sql.gold,
+            {
+              silver_group: silverOf(slice.members),
+              gold_table: identifier(table),
+              min_id: literal(range.min),
+              max_id: literal(range.max),
+              horizon_start: horizon,
+              earlier_silver: earlier.length === 0 ? noRows(['transaction_id', 'reject_reason']) : silverOf(earlier),
+            },
+            'gold.sql',
+          );
+          await materializeFresh({
+            context: { ...context('gold'), ...(slices.length > 1 ? { batchId: (slice.members[0] as PreparedBatch).batchId } : {}) },
+            reset: async () => {
+              for (const batch of slice.members) await store.clearLocation(catalog.partitionLocation('cleaned_transactions', batch.batchId));
+              await store.clearLocation(slice.location);
+              await catalog.dropWorkTable(slice.work);
+            },
+            write: (attempt) => engine.materializePartitioned(slice.work, select, slice.location, attempt),
+            log,
+          });
+        }),
       );
-      await materializeFresh({
-        context: context('gold'),
-        reset: async () => {
-          for (const batch of batches) await store.clearLocation(catalog.partitionLocation('cleaned_transactions', batch.batchId));
-          await store.clearLocation(location);
-          await catalog.dropWorkTable(goldWork);
-        },
-        write: (attempt) => engine.materializePartitioned(goldWork, select, location, attempt),
-        log,
-      });
       return { queries, duplicatesWhileGold };
     });
 
@@ -245,7 +297,7 @@ async function goldTurn(members: PreparedBatch[], ports: GoldTurnPorts, outcomes
   // Work tables go once every batch is committed; a crash before leaves them to the rerun.
   try {
     await batchStep(ports, 'cleanup', lead, async () => {
-      const tables = [goldWork, ...(ports.readGoldOnce ? [lookupWork] : []), ...batches.flatMap((batch) => [batch.work.rejects, batch.work.silver, batch.work.source])];
+      const tables = [...slices.map((slice) => slice.work), ...(ports.readGoldOnce ? [lookupWork] : []), ...batches.flatMap((batch) => [batch.work.rejects, batch.work.silver, batch.work.source])];
       await Promise.all(tables.map((table) => limit(() => catalog.dropWorkTable(table))));
     });
   } catch (error) {

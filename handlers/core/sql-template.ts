@@ -42,9 +42,19 @@ export function unionOf(parts: Array<{ table: string; columns: Record<string, Sq
       }
       return `${renderValue(value)} AS ${name}`;
     });
-    return `SELECT *, ${extra.join(', ')} FROM ${renderValue(identifier(table))}`;
+    return `SELECT *${extra.map((column) => `, ${column}`).join('')} FROM ${renderValue(identifier(table))}`;
   };
   return { kind: 'relation', text: `(${parts.map(branch).join(' UNION ALL ')})` };
+}
+
+/**
+ * A derived table with the given varchar columns and no row: `(SELECT CAST(NULL AS varchar) AS a,
+ * … WHERE false)`, which Trino and DuckDB both accept without a FROM and plan away.
+ */
+export function noRows(columns: string[]): SqlValue {
+  if (columns.length === 0) throw new Error('noRows: no columns');
+  const list = columns.map((name) => `CAST(NULL AS varchar) AS ${renderValue(identifier(name))}`).join(', ');
+  return { kind: 'relation', text: `(SELECT ${list} WHERE false)` };
 }
 
 /** Renders a value as SQL text. */

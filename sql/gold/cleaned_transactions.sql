@@ -22,7 +22,12 @@
 -- {{horizon_start}} on are looked up: the group's earliest valid transaction date minus the
 -- configured days, so an id in gold from an older transaction is loaded again. Without one,
 -- {{horizon_start}} is DATE '0001-01-01' and every gold row in the id range is read.
--- Placeholders: {{silver_group}}, {{gold_table}}, {{min_id}}, {{max_id}} and {{horizon_start}}.
+-- A gold turn may write its batches in several statements at once, each a slice of them in
+-- landing order (handlers/core/gold-turn.ts): {{earlier_silver}} then holds the silver rows of the
+-- slices landed before this one, whose valid ids first write wins keeps out of this slice. With
+-- one statement it is a relation without rows.
+-- Placeholders: {{silver_group}}, {{gold_table}}, {{min_id}}, {{max_id}}, {{horizon_start}} and
+-- {{earlier_silver}}.
 -- Shape, for speed on both engines: only the few ids that repeat inside the group are ranked
 -- (ranking every row sorts the whole group), and the anti-joins are plain equi-joins (a
 -- correlated NOT EXISTS with an extra predicate makes DuckDB group the whole batch first).
@@ -92,4 +97,10 @@ LEFT JOIN (
       WHERE reject_reason IS NULL AND transaction_id BETWEEN {{min_id}} AND {{max_id}}
     )
 ) AS g ON g.transaction_id = w.transaction_id
-WHERE g.transaction_id IS NULL
+LEFT JOIN (
+  -- The valid ids of the slices landed before this one, in the same turn (none with one statement).
+  SELECT DISTINCT transaction_id
+  FROM {{earlier_silver}}
+  WHERE reject_reason IS NULL
+) AS e ON e.transaction_id = w.transaction_id
+WHERE g.transaction_id IS NULL AND e.transaction_id IS NULL

@@ -21,7 +21,7 @@ import { Catalog } from './components/catalog.ts';
 import { Cleaner } from './components/cleaner.ts';
 import { LakeBuckets } from './components/lake.ts';
 import { defaultTagsTransformation, stackTags } from './components/default-tags.ts';
-import { readStackConfig } from './components/stack-config.ts';
+import { readStackConfig, turnMaxBytes } from './components/stack-config.ts';
 
 const config = new pulumi.Config();
 const settings = readStackConfig((key) => config.get(key), pulumi.getProject(), pulumi.getStack());
@@ -72,6 +72,7 @@ const cleaner = new Cleaner('cleaner', {
   zipMaxTotalBytes: settings.zipMaxTotalBytes,
   zipMaxRatio: settings.zipMaxRatio,
   landingMaxBytes: settings.landingMaxBytes,
+  groupMaxBytes: turnMaxBytes(settings),
   dedupeHorizonDays: settings.dedupeHorizonDays,
   silverWorkers: settings.silverWorkers,
   ...(settings.alarmEmail ? { alarmEmail: settings.alarmEmail } : {}),

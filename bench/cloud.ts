@@ -47,7 +47,8 @@ const MIXES = [
   { name: '100 MB', files: 1_000, bytes: 100 * MB },
   { name: '10 GB', files: 10, bytes: 10 * GB },
 ];
-const GROUP_CAP = `cap ${CLEANER_DEFAULTS.groupMaxBytes / GB} GB`;
+// The stack's bound on a turn's landed bytes (its default bytes-scanned cutoff / 4; STACK_ENV sets it).
+const GROUP_CAP = `cap ${(Number(STACK_ENV[CLEANER_ENV.groupMaxBytes]) / 1024 ** 3).toFixed(0)} GiB`;
 const WORKERS = CLEANER_DEFAULTS.silverWorkers;
 /** Athena's active DML quota raised through Service Quotas, and the silver workers the stack then allows. */
 const RAISED = { quota: 50, workers: 40 };

@@ -77,6 +77,8 @@ export interface CleanerArgs {
   zipMaxTotalBytes: number;
   zipMaxRatio: number;
   landingMaxBytes: number;
+  /** The most landed bytes one gold turn takes (stack-config.ts turnMaxBytes). */
+  groupMaxBytes: number;
   /** The dedupe horizon in days (procureflow:dedupeHorizonDays); 0 or none = off. */
   dedupeHorizonDays?: number;
   /** Silver workers at once (procureflow:silverWorkers); 0 = no silver queue, no worker: inline groups. */
@@ -216,6 +218,7 @@ export class Cleaner extends pulumi.ComponentResource {
           zipMaxTotalBytes: args.zipMaxTotalBytes,
           zipMaxRatio: args.zipMaxRatio,
           landingMaxBytes: args.landingMaxBytes,
+          groupMaxBytes: args.groupMaxBytes,
           dedupeHorizonDays: args.dedupeHorizonDays ?? 0,
           landingQueueUrl,
           ...(silverQueueUrl === undefined ? {} : { silverQueueUrl }),

@@ -78,6 +78,16 @@ export const TMP_HEADROOM_BYTES = 512 * MiB;
 export const PIPELINE_SCAN_FACTOR = 4;
 /** 16 GiB = PIPELINE_SCAN_FACTOR × the default landingMaxBytes. */
 export const DEFAULT_BYTES_SCANNED_CUTOFF = PIPELINE_SCAN_FACTOR * DEFAULT_LANDING_MAX_BYTES;
+
+/**
+ * The most landed bytes one gold turn takes (the cleaner's GROUP_MAX_BYTES): a turn's statements
+ * read its files' silver as one landing's do, so the same factor keeps them under the pipeline
+ * workgroup's bytes-scanned cutoff, past which Athena cancels the query. 4 GiB with the default
+ * cutoff; raise `athenaBytesScannedCutoff` for bigger turns (never above CLEANER_DEFAULTS').
+ */
+export function turnMaxBytes(config: Pick<StackConfig, 'athenaBytesScannedCutoff'>): number {
+  return Math.min(CLEANER_DEFAULTS.groupMaxBytes, Math.floor(config.athenaBytesScannedCutoff / PIPELINE_SCAN_FACTOR));
+}
 /** 10 GiB for analysts: Athena bills per TB scanned, so a runaway query costs cents. */
 export const DEFAULT_ANALYSTS_BYTES_SCANNED_CUTOFF = 10 * GiB;
 /**
@@ -105,10 +115,10 @@ export const DEFAULT_ZIP_MAX_RATIO = DEFAULT_ZIP_LIMITS.maxRatio;
  */
 export const DEFAULT_ATHENA_DML_QUOTA = 20;
 /**
- * Athena queries the turn keeper keeps in flight at most (its gold turn's figures queries run two
- * at once; CLEANER_DEFAULTS.silverWorkers), beside one per silver worker.
+ * Athena queries the turn keeper keeps in flight at most (its gold slices and, beside them, the
+ * duplicates figure; CLEANER_DEFAULTS.silverWorkers), beside one per silver worker.
  */
-export const TURN_KEEPER_DML_QUERIES = 2;
+export const TURN_KEEPER_DML_QUERIES = CLEANER_DEFAULTS.goldStatements + 1;
 /**
  * Bounds of an SQS event source mapping's MaximumConcurrency (AWS::Lambda::EventSourceMapping
  * ScalingConfig: "Minimum: 2, Maximum: 1000",

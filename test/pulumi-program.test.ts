@@ -321,7 +321,7 @@ test('the role policy is exactly the cleaner statements, each naming its resourc
         `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/procureflow-dev-silver-worker:*`,
       ],
     },
-    // The split design (silverWorkers 16 by default): the workers' queue, both queues' sends, the turn records.
+    // The split design (silverWorkers 15 by default): the workers' queue, both queues' sends, the turn records.
     {
       Sid: 'SilverQueue',
       Effect: 'Allow',
@@ -365,9 +365,10 @@ test('the Lambda reads back, from the environment the stack gives it, exactly th
     zipLimits: { ...DEFAULT_ZIP_LIMITS, maxTotalBytes: config.zipMaxTotalBytes, maxRatio: config.zipMaxRatio },
     landingMaxBytes: config.landingMaxBytes,
     workDir: '/tmp',
-    // Not stack config: the component writes the defaults of the group settings.
+    // Not stack config: the component writes the default of the inline group's files at once;
+    // a turn's bytes follow the pipeline workgroup's cutoff (16 GiB / 4).
     parallelFiles: 10,
-    groupMaxBytes: 50_000_000_000,
+    groupMaxBytes: config.athenaBytesScannedCutoff / 4,
     dedupeHorizonDays: config.dedupeHorizonDays,
     // The split design: the workers' queue (silverWorkers > 0), the landing queue, the silver redrive count.
     landingQueueUrl: queueUrl,
@@ -404,7 +405,8 @@ test('the Lambda runs the image with bounded memory, no reserved concurrency and
     [CLEANER_ENV.zipMaxRatio]: '200',
     [CLEANER_ENV.landingMaxBytes]: String(4 * 1024 ** 3),
     [CLEANER_ENV.parallelFiles]: '10',
-    [CLEANER_ENV.groupMaxBytes]: '50000000000',
+    // The default 16 GiB bytes-scanned cutoff / 4 (stack-config.ts turnMaxBytes).
+    [CLEANER_ENV.groupMaxBytes]: String(4 * 1024 ** 3),
     // Off by default (procureflow:dedupeHorizonDays).
     [CLEANER_ENV.dedupeHorizonDays]: '0',
     [CLEANER_ENV.landingQueueUrl]: queueUrl,
@@ -477,7 +479,7 @@ test('the silver queue is FIFO with its own FIFO dead-letter queue; its mapping 
     batchSize: 1,
     functionResponseTypes: ['ReportBatchItemFailures'],
     // procureflow:silverWorkers, unset in the dev config: CLEANER_DEFAULTS.silverWorkers.
-    scalingConfig: { maximumConcurrency: 16 },
+    scalingConfig: { maximumConcurrency: 15 },
   });
   // No queue policy: only the stack's own role sends to the silver queue (IAM, QueueSends).
   t.is(registrations.filter((registration) => registration.type === 'aws:sqs/queuePolicy:QueuePolicy').length, 1);

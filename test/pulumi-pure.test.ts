@@ -10,9 +10,9 @@ import { MAX_RECEIVE_COUNT, visibilityTimeoutSeconds } from '../components/clean
 import { cleanerPolicyStatements, glueArns, type CleanerPolicyArgs } from '../components/cleaner-policy.ts';
 import { bucketName, denyInsecureTransportPolicy, lifecycleRules } from '../components/lake.ts';
 import { fifoQueueName, landingEventPattern, landingQueuePolicyDocument } from '../components/landing-events.ts';
-import { DEFAULT_ZIP_MAX_RATIO, defaultDatabaseName, readStackConfig } from '../components/stack-config.ts';
+import { DEFAULT_ZIP_MAX_RATIO, defaultDatabaseName, PIPELINE_SCAN_FACTOR, readStackConfig, turnMaxBytes } from '../components/stack-config.ts';
 import { DEFAULT_ZIP_LIMITS } from '../handlers/core/zip-landing.ts';
-import { CLEANER_ENV } from '../handlers/aws/cleaner-environment.ts';
+import { CLEANER_DEFAULTS, CLEANER_ENV } from '../handlers/aws/cleaner-environment.ts';
 import { COLUMN_DESCRIPTIONS, TABLE_COLUMNS } from '../handlers/core/tables.ts';
 
 const configOf = (values: Record<string, string>) => (key: string) => values[key];
@@ -35,7 +35,7 @@ test('readStackConfig derives names from the stack and applies every default', (
     zipMaxRatio: 200,
     bronzeInfrequentAccessDays: 30,
     dedupeHorizonDays: 0,
-    silverWorkers: 16,
+    silverWorkers: 15,
     athenaDmlQuota: 20,
     alarmEmail: undefined,
   });
@@ -45,13 +45,13 @@ test('readStackConfig bounds silverWorkers by the mapping (0, or 2 to 1000) and 
   const read = (values: Record<string, string>) => () => readStackConfig(configOf(values), 'procureflow', 'dev');
   t.is(read({ silverWorkers: '0' })().silverWorkers, 0, '0 = inline groups');
   t.is(read({ silverWorkers: '2' })().silverWorkers, 2);
-  // 18 workers + the turn keeper's 2 queries = 20, the default quota: the most it allows.
-  t.is(read({ silverWorkers: '18' })().silverWorkers, 18);
-  t.throws(read({ silverWorkers: '19' }), {
-    message: /procureflow:silverWorkers \(19\) plus the turn keeper's 2 queries is 21 Athena queries at once, above procureflow:athenaDmlQuota \(20\).*service-limits\.html/,
+  // 16 workers + the turn keeper's 4 queries (3 gold slices, the duplicates figure) = 20, the default quota: the most it allows.
+  t.is(read({ silverWorkers: '16' })().silverWorkers, 16);
+  t.throws(read({ silverWorkers: '17' }), {
+    message: /procureflow:silverWorkers \(17\) plus the turn keeper's 4 queries is 21 Athena queries at once, above procureflow:athenaDmlQuota \(20\).*service-limits\.html/,
   });
-  t.is(read({ silverWorkers: '19', athenaDmlQuota: '21' })().silverWorkers, 19, 'an account with a raised quota');
-  t.is(read({ silverWorkers: '1000', athenaDmlQuota: '1002' })().silverWorkers, 1000);
+  t.is(read({ silverWorkers: '17', athenaDmlQuota: '21' })().silverWorkers, 17, 'an account with a raised quota');
+  t.is(read({ silverWorkers: '1000', athenaDmlQuota: '1004' })().silverWorkers, 1000);
   t.notThrows(read({ silverWorkers: '0', athenaDmlQuota: '1' }), 'no workers: the quota bounds nothing here');
   t.throws(read({ silverWorkers: '1' }), { message: /procureflow:silverWorkers is 1: 0 \(no silver workers.*\) or 2 to 1000/ });
   t.throws(read({ silverWorkers: '1001', athenaDmlQuota: '2000' }), { message: /procureflow:silverWorkers must be an integer from 0 to 1000/ });
@@ -366,4 +366,10 @@ test('cleanerEnvironment sets every variable under its CLEANER_ENV name', (t) =>
   const inline = cleanerEnvironment({ ...base, landingQueueUrl: 'l', silverMaxReceives: 5 });
   t.false(CLEANER_ENV.silverQueueUrl in inline);
   t.is(inline[CLEANER_ENV.landingQueueUrl], 'l');
+});
+
+test('a gold turn takes at most a quarter of the pipeline cutoff in landed bytes, never more than the cleaner default', (t) => {
+  t.is(turnMaxBytes({ athenaBytesScannedCutoff: 16 * 1024 ** 3 }), 4 * 1024 ** 3);
+  t.is(turnMaxBytes({ athenaBytesScannedCutoff: 10 * 1024 ** 2 }), Math.floor((10 * 1024 ** 2) / PIPELINE_SCAN_FACTOR));
+  t.is(turnMaxBytes({ athenaBytesScannedCutoff: 1024 ** 4 }), CLEANER_DEFAULTS.groupMaxBytes);
 });

@@ -110,6 +110,8 @@ export async function openAwsLake(settings: LambdaSettings, clients: LakeClients
         ...(settings.dedupeHorizonDays > 0 ? { dedupeHorizonDays: settings.dedupeHorizonDays } : {}),
         // FIFO: nothing landed after a failed file may commit before it.
         afterFailure: 'stop',
+        // A big turn writes its gold in slices side by side (CLEANER_DEFAULTS explains the number).
+        goldStatements: CLEANER_DEFAULTS.goldStatements,
         ...(invocation.beforeStep ? { beforeStep: invocation.beforeStep } : {}),
       };
     },

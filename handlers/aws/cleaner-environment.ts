@@ -45,20 +45,26 @@ export const CLEANER_DEFAULTS = {
    */
   parallelFiles: 10,
   /**
-   * 50 GB: under the cloud bench's latency model an invocation spends about 75 s on the files'
-   * own steps (in parallel; a 10 GB silver alone scans 40 s and writes 20 s) and about 8.4 s per
-   * landed GB in the serialized gold turn (gold scans 0.82 GB and writes 0.19 GB, its figures scan
-   * 0.81 GB, per landed GB), so 50 GB end near 500 s (the bench: 2 invocations for 10 × 10 GB in
-   * about 16 virtual minutes): 55 % of the 900 s function timeout, the rest a margin for a slower
-   * Athena (README "Performance").
+   * The most landed bytes one gold turn (or inline invocation) takes, at least one landing: 50 GB.
+   * The stack passes less when its pipeline workgroup's bytes-scanned cutoff asks for it
+   * (components/stack-config.ts turnMaxBytes: 4 GiB with the default 16 GiB cutoff), since a
+   * turn's statements read its files' silver and Athena cancels a query past the cutoff.
    */
   groupMaxBytes: 50_000_000_000,
   /**
    * Silver workers at once (the silver event source mapping's MaximumConcurrency): each keeps ONE
-   * Athena query in flight, and the turn keeper at most two (its figures queries), so 16 + 2 stay
-   * under Athena's default active DML quota of 20 (service-limits.html, as above).
+   * Athena query in flight, and the turn keeper at most goldStatements + 1 (its gold slices and the
+   * duplicates figure beside them), so 15 + 4 stay under Athena's default active DML quota of 20
+   * (service-limits.html, as above), one query to spare for analysts on the same account. The
+   * cloud bench's 100 MB mix: 16 workers and 2 gold statements 0.66 TB/h, 15 and 3 0.75 TB/h.
    */
-  silverWorkers: 16,
+  silverWorkers: 15,
+  /**
+   * Gold statements of one turn at once (handlers/core/gold-turn.ts goldStatements): a statement
+   * writes at one rate (100 MB/s on the cloud bench's model), so a turn of several GB writes its
+   * slices side by side; a slice is at least GOLD_SLICE_MIN_BYTES (1 GiB) of landed files.
+   */
+  goldStatements: 3,
 } as const;
 
 /**

@@ -7,8 +7,9 @@
 // One turn keeper runs at a time: every message it reads (landings, the workers' "silver-ready"
 // notes, its own "gold-turn" notes) is in the landing queue's one message group, and "for FIFO
 // queues, concurrent invocations are capped … by the number of message group IDs" (Lambda DG,
-// services-sqs-scaling.html). So it is the lake's only gold writer, and it keeps at most two Athena
-// queries in flight (the gold turn's figures).
+// services-sqs-scaling.html). So it is the lake's only gold writer, and it keeps at most
+// CLEANER_DEFAULTS.goldStatements + 1 Athena queries in flight (its gold slices and the duplicates
+// figure beside them).
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { SQSRecord } from 'aws-lambda';
 import { handleLandings, type LandingPorts, type LandingResult, landingKind, unprocessableNameReason } from '../core/handle-landings.ts';

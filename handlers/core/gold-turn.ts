@@ -231,7 +231,7 @@ async function goldTurn(members: PreparedBatch[], ports: GoldTurnPorts, outcomes
               min_id: literal(range.min),
               max_id: literal(range.max),
               horizon_start: horizon,
-              earlier_silver: earlier.length === 0 ? noRows(['transaction_id', 'reject_reason']) : silverOf(earlier),
+              earlier_silver: earlier.length === 0 ? noRows(['transaction_id', 'reject_reason']) : unionOf(earlier.map((batch) => ({ table: batch.work.silver, columns: {} }))),
             },
             'gold.sql',
           );

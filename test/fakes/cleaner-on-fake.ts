@@ -15,6 +15,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { MAX_RECEIVE_COUNT } from '../../components/cleaner-queue.ts';
+import { DEFAULT_BYTES_SCANNED_CUTOFF, turnMaxBytes } from '../../components/stack-config.ts';
 import { LANDING_MESSAGE_GROUP, landingEventPattern } from '../../components/landing-events.ts';
 import { CLEANER_ENV } from '../../handlers/aws/cleaner-environment.ts';
 import type { Timing } from '../../handlers/aws/backoff.ts';
@@ -49,6 +50,8 @@ export const STACK_ENV: Record<string, string> = {
   [CLEANER_ENV.landingQueueUrl]: queueUrlOf(STACK.queue),
   // The silver queue's redrive policy (components/cleaner-queue.ts).
   [CLEANER_ENV.silverMaxReceives]: String(MAX_RECEIVE_COUNT),
+  // A turn's landed bytes as the stack bounds them with its default bytes-scanned cutoff.
+  [CLEANER_ENV.groupMaxBytes]: String(turnMaxBytes({ athenaBytesScannedCutoff: DEFAULT_BYTES_SCANNED_CUTOFF })),
 };
 
 /**

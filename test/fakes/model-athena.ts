@@ -455,7 +455,10 @@ export class ModelAthena {
       kind = 'rejects';
       batches = [batchId];
     } else if (name.startsWith('stage_gold_') && ctas.partitionedBy.join() === 'batch_id') {
-      batches = silverBatches(references);
+      // The batches this statement writes: its silver group names each with `'<id>' AS batch_id`;
+      // the silver of slices landed before it (gold-turn.ts) is read for its ids only, unnamed.
+      const named = [...ctas.select.matchAll(/'([a-z0-9_]+)' AS batch_id/g)].map((match) => match[1] as string);
+      batches = named.length > 0 ? [...new Set(named)] : silverBatches(references);
       this.goldStages.set(name, batches);
       outputs = batches.map((batchId) => ({ folder: `${folder}batch_id=${batchId}/`, bytes: this.profile(batchId).bytes * this.shape.goldFraction, batchId }));
       rows = batches.reduce((sum, batchId) => sum + this.profile(batchId).loaded, 0);
@@ -517,9 +520,11 @@ export class ModelAthena {
       return { kind: 'file_figures', batches: [batchId], result: { columns, rows } };
     }
     if (/^SELECT batch_id, count\(\*\) AS loaded, min\(transaction_id\) AS min_id, max\(transaction_id\) AS max_id FROM /.test(select)) {
-      const stage = references.find((name) => name.startsWith('stage_gold_')) ?? '';
-      const batches = this.goldStages.get(stage);
-      if (!batches) throw new AthenaQueryFailure(`model: no gold stage ${stage}`);
+      // One gold stage, or the union of a turn's slices (gold-turn.ts).
+      const stages = references.filter((name) => name.startsWith('stage_gold_'));
+      const missing = stages.find((stage) => !this.goldStages.has(stage));
+      if (stages.length === 0 || missing !== undefined) throw new AthenaQueryFailure(`model: no gold stage ${missing ?? ''}`);
+      const batches = stages.flatMap((stage) => this.goldStages.get(stage) ?? []);
       const rows = batches.flatMap((batchId) => {
         const profile = this.profile(batchId);
         return profile.loaded > 0 ? [[batchId, String(profile.loaded), profile.loadedMin, profile.loadedMax]] : [];

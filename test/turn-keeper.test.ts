@@ -120,6 +120,32 @@ test('re-delivered landing events and prepare messages change nothing; the same 
   t.deepEqual(await lakeOf(cloud), expected);
 });
 
+test('landings are admitted ten at once, but a failed one reports itself and every later landing, and no later pending record is left behind', async (t) => {
+  const expected = await oneByOne();
+  const cloud = cleanerOnFake();
+  t.teardown(() => cloud.aws.close());
+  const ids = FILES.map(([key, body]) => land(cloud, key, body));
+  const event = cloud.aws.receiveSqsEvent();
+  t.is(event.Records.length, 3);
+  // b's message lost its FIFO SequenceNumber: its admission fails while a's and c's go through.
+  const broken = { ...event, Records: event.Records.map((record, index) => (index === 1 ? { ...record, attributes: { ...record.attributes, SequenceNumber: '' } } : record)) };
+  const response = await cloud.handler(broken, cloud.context());
+  t.deepEqual(
+    response.batchItemFailures.map((failure) => failure.itemIdentifier),
+    event.Records.slice(1).map((record) => record.messageId),
+  );
+  // Only a's pending record: c's, written meanwhile, is deleted, so no turn can take c before b.
+  const pending = turnRecords(cloud).filter((key) => key.includes('/pending/'));
+  t.deepEqual(pending, [`${TURNS_PREFIX}pending/${(event.Records[0]?.attributes.SequenceNumber ?? '').padStart(40, '0')}.json`]);
+  // The reported messages come back (with their SequenceNumbers) and the lake ends as one clean run.
+  cloud.aws.queue?.delete(event.Records[0]?.receiptHandle ?? '');
+  cloud.aws.queue?.expireVisibility();
+  await cloud.settle();
+  t.deepEqual(committedIds(cloud), ids);
+  t.deepEqual(await lakeOf(cloud), expected);
+  t.deepEqual(turnRecords(cloud), []);
+});
+
 test('a silver failure is retried and then succeeds; the lake is one clean run', async (t) => {
   const expected = await oneByOne();
   const cloud = cleanerOnFake();

@@ -86,6 +86,8 @@ export class GlueCatalog implements Catalog {
   private readonly manifestRoot: string;
   /** Lake tables' storage descriptors, read once per container. */
   private readonly descriptors = new Map<LakeTable, StorageDescriptor>();
+  /** Batches whose silver and rejects partitions this process registered ahead of their commit. */
+  private readonly staged = new Set<string>();
   /** Work tables whose landed file was copied in this container: their copy goes when they are dropped. */
   private readonly copied = new Set<string>();
   /** Landed files registered in this container, by work table: what a repair pass reads. */
@@ -208,9 +210,16 @@ export class GlueCatalog implements Catalog {
    * re-delivery sees the batch as not committed (gold absent) and redoes it, and CreatePartition
    * of an existing partition is tolerated.
    */
-  async commitBatch(batchId: string, parameters: Record<string, string>, goldLocation?: string): Promise<void> {
-    // Silver and rejects in parallel, gold after both: gold is the commit readers and re-deliveries see.
+  async stageCommit(batchId: string): Promise<void> {
     await Promise.all([this.registerPartition('raw_transactions', batchId), this.registerPartition('rejected_transactions', batchId)]);
+    this.staged.add(batchId);
+  }
+
+  async commitBatch(batchId: string, parameters: Record<string, string>, goldLocation?: string): Promise<void> {
+    // Silver and rejects in parallel (unless stageCommit did it), gold after both: gold is the
+    // commit readers and re-deliveries see.
+    if (!this.staged.delete(batchId)) await this.stageCommit(batchId);
+    this.staged.delete(batchId);
     const recorded = goldLocation === undefined ? parameters : { ...parameters, [GOLD_LOCATION_PARAMETER]: goldLocation };
     await this.registerPartition('cleaned_transactions', batchId, recorded, goldLocation);
   }

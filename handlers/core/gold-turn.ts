@@ -280,9 +280,23 @@ async function goldTurn(members: PreparedBatch[], ports: GoldTurnPorts, outcomes
       });
     });
 
-    // The commits, in landing order; each batch becomes visible whole (Catalog.commitBatch).
+    // The commits, in landing order; each batch becomes visible whole (Catalog.commitBatch). A
+    // catalog that registers parts ahead of the commit (Catalog.stageCommit) does it for the next
+    // batch while this batch's commit runs: the commits stay one after the other.
+    const stage = (batch: PreparedBatch | undefined) => {
+      const stageCommit = catalog.stageCommit?.bind(catalog);
+      if (!batch || !stageCommit) return undefined;
+      const staged = stageCommit(batch.batchId).catch((error: unknown) => {
+        throw new PipelineStepError(batch.sourceFile, batch.batchId, 'commit', error);
+      });
+      staged.catch(() => undefined); // awaited before the batch's own commit, which fails with it
+      return staged;
+    };
+    let staging = stage(batches[0]);
     for (const [i, batch] of batches.entries()) {
       const own = figures[i] as BatchFigures;
+      await staging;
+      staging = stage(batches[i + 1]);
       own.seconds = Math.round(Date.now() - batch.startedAt) / 1000;
       await batchStep(ports, 'commit', batch, () => catalog.commitBatch(batch.batchId, figuresToParameters(own), goldLocation(batch.batchId)));
       outcomes.set(batch, { result: { status: 'committed', figures: own } });

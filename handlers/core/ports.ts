@@ -46,6 +46,13 @@ export interface Catalog {
    */
   commitBatch(batchId: string, parameters: Record<string, string>, goldLocation?: string): Promise<void>;
   /**
+   * Optional: registers what a catalog without multi-table commits registers before a batch's
+   * commit (Glue: its silver and rejects partitions), so that a gold turn can do it for the next
+   * batch while the previous batch's commit runs. The batch is not committed by it; commitBatch
+   * then registers only what is left (gold, the commit). Idempotent.
+   */
+  stageCommit?(batchId: string): Promise<void>;
+  /**
    * Where a group's gold statement writes, partitioned by batch_id (`<location>batch_id=<id>/`);
    * empty until written. A committed batch's gold is found there (commitBatch's `goldLocation`):
    * Glue registers the partition at that folder, the local catalog moves the file into the

@@ -16,7 +16,7 @@ export const CLEANER_ENV = {
   landingMaxBytes: 'LANDING_MAX_BYTES',
   /** How many files of one invocation run their own steps (landing, silver, rejects, figures) at once. */
   parallelFiles: 'PARALLEL_FILES',
-  /** The most landed bytes one invocation takes from its FIFO batch; the rest is reported, in order. */
+  /** The most landed bytes one gold turn takes (several turns, in landing order, when a batch holds more). */
   groupMaxBytes: 'GROUP_MAX_BYTES',
   /** The dedupe horizon in days (handlers/core/dedupe-horizon.ts); 0 = off, the whole gold is read. */
   dedupeHorizonDays: 'DEDUPE_HORIZON_DAYS',
@@ -45,7 +45,7 @@ export const CLEANER_DEFAULTS = {
    */
   parallelFiles: 10,
   /**
-   * The most landed bytes one gold turn (or inline invocation) takes, at least one landing: 50 GB.
+   * The most landed bytes one gold turn takes, at least one landing: 50 GB.
    * The stack passes less when its pipeline workgroup's bytes-scanned cutoff asks for it
    * (components/stack-config.ts turnMaxBytes: 4 GiB with the default 16 GiB cutoff), since a
    * turn's statements read its files' silver and Athena cancels a query past the cutoff.

@@ -33,15 +33,15 @@ export async function runInlineGroup(records: SQSRecord[], ports: LandingPorts, 
   });
   const unreadable = read.findIndex((entry) => 'error' in entry);
   const readable = unreadable < 0 ? read : read.slice(0, unreadable);
-  // The byte cap (GROUP_MAX_BYTES): the invocation takes the prefix of its batch up to the cap
-  // (at least one landing), so its gold turn ends within the function timeout; the rest is
-  // reported, unprocessed, and SQS returns it in FIFO order (README "Performance").
-  const capAt = capIndex(readable, settings.groupMaxBytes);
-  const usable = readable.slice(0, capAt);
-  if (capAt < readable.length) logger.info('group byte cap reached; later messages are returned to the queue in order', { groupMaxBytes: settings.groupMaxBytes, taken: capAt, returned: records.length - capAt });
+  // The byte cap (GROUP_MAX_BYTES) splits the group's gold into turns of at most that many landed
+  // bytes, in landing order (process-group.ts maxGroupBytes), so no statement can pass the
+  // workgroup's bytes-scanned cutoff. Every message of the batch is processed: one returned
+  // unprocessed would come back only after the visibility timeout, and every return counts
+  // towards the redrive policy's receives, past which it would be dead-lettered unprocessed.
+  const usable = readable;
   const landings = usable.flatMap((entry) => ('body' in entry && entry.body.kind === 'landing' ? [entry.body.landing] : []));
-  const results = landings.length > 0 ? await handleLandings(landings, ports) : [];
-  let failedAt = Math.min(unreadable < 0 ? records.length : unreadable, capAt);
+  const results = landings.length > 0 ? await handleLandings(landings, { ...ports, maxGroupBytes: settings.groupMaxBytes }) : [];
+  let failedAt = unreadable < 0 ? records.length : unreadable;
   let next = 0;
   for (const [index, entry] of usable.entries()) {
     if (!('body' in entry)) continue;
@@ -70,16 +70,4 @@ export async function runInlineGroup(records: SQSRecord[], ports: LandingPorts, 
     logger.error('SQS message failed; it and every later message of the batch are retried', { messageId: entry.record.messageId, error: entry.error.message });
   }
   return { batchItemFailures: records.slice(failedAt).map((record) => ({ itemIdentifier: record.messageId })) };
-}
-
-/** How many entries of the batch fit the byte cap: landings add their size; the first always fits. */
-function capIndex(entries: Array<{ body: SqsBody } | { error: Error }>, maxBytes: number): number {
-  let taken: number | undefined;
-  for (const [index, entry] of entries.entries()) {
-    if (!('body' in entry) || entry.body.kind !== 'landing') continue;
-    const size = entry.body.landing.size ?? 0;
-    if (taken !== undefined && taken + size > maxBytes) return index;
-    taken = (taken ?? 0) + size;
-  }
-  return entries.length;
 }

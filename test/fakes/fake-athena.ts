@@ -3,8 +3,7 @@
 // executed on an embedded DuckDB over the fake S3's objects, read the way Trino reads them.
 import { InvalidRequestException } from '@aws-sdk/client-athena';
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DuckDbSession } from '../../handlers/local/duckdb-session.ts';
 import { type CloudState, type Execution, type GlueColumn, type GluePartition, type GlueTable, type QueryResult, splitS3Uri } from './cloud-state.ts';
@@ -12,8 +11,8 @@ import { isHiddenName, readableKeysOfLocation } from './hidden-paths.ts';
 import { checkActiveDmlQuota, checkClientRequestToken, replayByToken } from './athena-request-rules.ts';
 import { parseCtas } from './ctas-statement.ts';
 import { formatProblem, parseStatement, syntaxProblems, unknownFunctions } from './trino-grammar.ts';
-import { FAKE_TRINO_MACROS } from './trino-macros.ts';
 import { AthenaQueryFailure, decodeKeepingInvalidBytes, decompressForRead, markersToReplacement, splitTrinoLines } from './trino-text-reader.ts';
+import { TrinoDuck } from './trino-duck.ts';
 
 const $metadata = { httpStatusCode: 400 };
 const SYMLINK_INPUT_FORMAT = 'org.apache.hadoop.hive.ql.io.SymlinkTextInputFormat';
@@ -51,18 +50,14 @@ const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
 const quoteText = (text: string) => `'${text.replaceAll("'", "''")}'`;
 
 export class FakeAthena {
-  private session: Promise<{ db: DuckDbSession; dir: string }> | undefined;
   /** One statement at a time on the one DuckDB connection; Athena's concurrency is modelled by states. */
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly duckdb = new TrinoDuck({ name: 'fake-athena', memoryLimit: '512MB', threads: 2 });
 
   constructor(private readonly state: CloudState) {}
 
   async close(): Promise<void> {
-    if (!this.session) return;
-    const { db, dir } = await this.session;
     await Promise.allSettled([...this.state.executions.values()].map((execution) => execution.done));
-    db.close();
-    await rm(dir, { recursive: true, force: true });
+    await this.duckdb.close();
   }
 
   startQueryExecution(input: {
@@ -183,7 +178,7 @@ export class FakeAthena {
       await this.state.settings.beforeRun?.(execution);
       const injected = this.state.settings.failWhen?.(execution.sql);
       if (injected) throw new AthenaQueryFailure(injected);
-      const result = await this.exclusive(() => this.execute(execution));
+      const result = await this.duckdb.exclusive(() => this.execute(execution));
       execution.outcome = { state: 'SUCCEEDED', result };
     } catch (error) {
       execution.outcome = { state: 'FAILED', reason: error instanceof Error ? error.message : String(error) };
@@ -193,24 +188,8 @@ export class FakeAthena {
     }
   }
 
-  private exclusive<T>(work: () => Promise<T>): Promise<T> {
-    const next = this.queue.then(work, work);
-    this.queue = next.catch(() => undefined);
-    return next;
-  }
-
-  private async duck(): Promise<{ db: DuckDbSession; dir: string }> {
-    this.session ??= (async () => {
-      const dir = await mkdtemp(path.join(tmpdir(), 'procureflow-fake-athena-'));
-      const db = await DuckDbSession.open({ memoryLimit: '512MB', threads: 2, spillDir: path.join(dir, 'spill') });
-      for (const macro of FAKE_TRINO_MACROS) await db.run(macro);
-      return { db, dir };
-    })();
-    return this.session;
-  }
-
   private async execute(execution: Execution): Promise<QueryResult> {
-    const { db } = await this.duck();
+    const { db } = await this.duckdb.open();
     // Every function must be a Trino function (Trino: FUNCTION_NOT_FOUND, "Function '%s' not registered").
     const unknown = unknownFunctions(parseStatement(execution.sql))[0];
     if (unknown) throw new AthenaQueryFailure(`FUNCTION_NOT_FOUND: line ${unknown.line}:${unknown.column}: Function '${unknown.name}' not registered`);
@@ -237,7 +216,7 @@ export class FakeAthena {
   }
 
   private async createTableAs(execution: Execution, ctas: NonNullable<ReturnType<typeof parseCtas>>): Promise<QueryResult> {
-    const { db, dir } = await this.duck();
+    const { db, dir } = await this.duckdb.open();
     const workGroup = this.state.workGroups.get(execution.workGroup);
     const [schema, name] = ctas.table.includes('.') ? (ctas.table.split('.') as [string, string]) : [execution.database, ctas.table];
     const qualified = `${schema}.${name}`;
@@ -338,7 +317,7 @@ export class FakeAthena {
 
   /** (Re)creates one DuckDB view per Glue table of the database, reading what Trino would read. */
   private async exposeTables(databaseName: string, sql: string): Promise<void> {
-    const { db } = await this.duck();
+    const { db } = await this.duckdb.open();
     await db.run('SET search_path = main');
     for (const [schema, tables] of this.state.databases) {
       // From scratch each time: a table dropped from Glue must vanish from DuckDB too.
@@ -402,7 +381,7 @@ export class FakeAthena {
 
   /** Copies an object to the temp folder once per content; DuckDB reads it from there. */
   private async materialize(bucket: string, key: string): Promise<string> {
-    const { dir } = await this.duck();
+    const { dir } = await this.duckdb.open();
     const object = this.state.getObject(bucket, key);
     if (!object) throw new AthenaQueryFailure(`HIVE_CANNOT_OPEN_SPLIT: s3://${bucket}/${key} does not exist`);
     const file = path.join(dir, 'objects', `${createHash('sha1').update(`${bucket}/${key}/${object.etag}`).digest('hex')}.parquet`);

@@ -20,12 +20,8 @@
 // order of first appearance (stage_silver_<batch> → stage_silver_1, ...), and the cache key is
 // that text with its string literals masked, so the 10 000 silver statements of a bench run are
 // planned once. The answer is mapped back to the statement's own table names.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { DuckDbSession } from '../../handlers/local/duckdb-session.ts';
 import { duckType } from './fake-athena.ts';
-import { FAKE_TRINO_MACROS } from './trino-macros.ts';
+import { TrinoDuck } from './trino-duck.ts';
 
 /** A table's columns as DuckDB types (the planner's tables are created from them). */
 export type TableSchema = Array<{ name: string; type: string }>;
@@ -48,9 +44,13 @@ export class ColumnPlanner {
   planned = 0;
   cached = 0;
   private readonly cache = new Map<string, Promise<{ scans: Map<string, Array<Set<string>>>; output: TableSchema }>>();
-  private session: Promise<{ db: DuckDbSession; dir: string }> | undefined;
   /** One plan at a time on the one connection (each plan recreates the schema's tables). */
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly duckdb = new TrinoDuck({
+    name: 'model-columns',
+    memoryLimit: '256MB',
+    threads: 1,
+    settings: ["SET disabled_optimizers = 'statistics_propagation,empty_result_pullup,materialized_cte,common_subplan'"],
+  });
 
   /**
    * The columns `select` reads of each table it names. `tables` are the names it references
@@ -79,7 +79,7 @@ export class ColumnPlanner {
     if (plan) this.cached++;
     else {
       const schemas = new Map([...canonical].map(([name, alias]) => [alias, schemaOf(name)] as const));
-      plan = this.exclusive(() => this.plan(text, database, schemas));
+      plan = this.duckdb.exclusive(() => this.plan(text, database, schemas));
       this.cache.set(key, plan);
       this.planned++;
     }
@@ -89,34 +89,12 @@ export class ColumnPlanner {
   }
 
   async close(): Promise<void> {
-    if (!this.session) return;
-    const { db, dir } = await this.session;
-    await this.queue;
-    db.close();
-    await rm(dir, { recursive: true, force: true });
-    this.session = undefined;
-  }
-
-  private exclusive<T>(work: () => Promise<T>): Promise<T> {
-    const next = this.queue.then(work, work);
-    this.queue = next.catch(() => undefined);
-    return next;
-  }
-
-  private async duck(): Promise<{ db: DuckDbSession; dir: string }> {
-    this.session ??= (async () => {
-      const dir = await mkdtemp(path.join(tmpdir(), 'procureflow-model-columns-'));
-      const db = await DuckDbSession.open({ memoryLimit: '256MB', threads: 1, spillDir: path.join(dir, 'spill') });
-      for (const macro of FAKE_TRINO_MACROS) await db.run(macro);
-      await db.run("SET disabled_optimizers = 'statistics_propagation,empty_result_pullup,materialized_cte,common_subplan'");
-      return { db, dir };
-    })();
-    return this.session;
+    await this.duckdb.close();
   }
 
   /** Creates the statement's tables (empty) in `database`, then reads the scans off the plan. */
   private async plan(select: string, database: string, schemas: Map<string, TableSchema | undefined>) {
-    const { db } = await this.duck();
+    const { db } = await this.duckdb.open();
     await db.run('SET search_path = main');
     await db.run(`DROP SCHEMA IF EXISTS ${quoteIdent(database)} CASCADE`);
     await db.run(`CREATE SCHEMA ${quoteIdent(database)}`);

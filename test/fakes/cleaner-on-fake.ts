@@ -132,30 +132,39 @@ export interface CleanerOnFake {
   callsSince(from: number): string[];
 }
 
-export function cleanerOnFake(options: CleanerOptions = {}): CleanerOnFake {
-  const clock = { now: options.start ?? Date.UTC(2026, 2, 1, 12, 0, 0) };
-  const holds: Array<{ match: (execution: Execution) => boolean; gate: Promise<void>; open: () => void; held: Execution[]; released: boolean }> = [];
-  const waiting = new Set<Execution>();
+/**
+ * The stack's AWS side on the fake: its buckets, database, pipeline workgroup (not enforced),
+ * the S3 → EventBridge rule → landing FIFO queue, the silver FIFO queue, and the lake's tables.
+ */
+export function stackOnFake(settings: Partial<FakeSettings>): FakeAws {
   const aws = new FakeAws({
     buckets: Object.values(STACK.buckets),
     databases: [STACK.database],
     workGroups: [{ name: STACK.workGroup, enforceConfiguration: false }],
     rule: { pattern: landingEventPattern(STACK.buckets.bronze) as EventPattern, queue: STACK.queue, messageGroupId: LANDING_MESSAGE_GROUP },
     queues: [{ name: STACK.silverQueue, contentBasedDeduplication: false }],
-    settings: {
-      now: () => clock.now,
-      ...options.settings,
-      beforeRun: async (execution) => {
-        await options.settings?.beforeRun?.(execution);
-        const hold = holds.find((candidate) => !candidate.released && candidate.match(execution));
-        if (!hold) return;
-        hold.held.push(execution);
-        waiting.add(execution);
-        await hold.gate;
-      },
-    },
+    settings,
   });
   createLakeTables(aws, STACK.database, STACK.buckets);
+  return aws;
+}
+
+export function cleanerOnFake(options: CleanerOptions = {}): CleanerOnFake {
+  const clock = { now: options.start ?? Date.UTC(2026, 2, 1, 12, 0, 0) };
+  const holds: Array<{ match: (execution: Execution) => boolean; gate: Promise<void>; open: () => void; held: Execution[]; released: boolean }> = [];
+  const waiting = new Set<Execution>();
+  const aws = stackOnFake({
+    now: () => clock.now,
+    ...options.settings,
+    beforeRun: async (execution) => {
+      await options.settings?.beforeRun?.(execution);
+      const hold = holds.find((candidate) => !candidate.released && candidate.match(execution));
+      if (!hold) return;
+      hold.held.push(execution);
+      waiting.add(execution);
+      await hold.gate;
+    },
+  });
   const { s3, glue, athena, sqs } = aws.clients();
 
   const timing: Timing = {

@@ -18,14 +18,12 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { MAX_RECEIVE_COUNT } from '../../components/cleaner-queue.ts';
-import { LANDING_MESSAGE_GROUP, landingEventPattern } from '../../components/landing-events.ts';
 import { CLEANER_DEFAULTS, CLEANER_ENV } from '../../handlers/aws/cleaner-environment.ts';
 import { createHandler, createSilverHandler } from '../../handlers/lambda.ts';
-import { STACK, STACK_ENV } from './cleaner-on-fake.ts';
-import type { EventPattern, FakeFifoQueue } from './event-routing.ts';
+import { STACK, STACK_ENV, stackOnFake } from './cleaner-on-fake.ts';
+import type { FakeFifoQueue } from './event-routing.ts';
 import { FakeAws } from './fake-aws.ts';
 import { DEFAULT_LATENCY, type LatencyModel } from './latency-model.ts';
-import { createLakeTables } from './lake-tables.ts';
 import { DEFAULT_SHAPE, ModelAthena, modelId, type ModelShape } from './model-athena.ts';
 import type { ColumnPlanner } from './model-columns.ts';
 import { type CallCounts, modelClients } from './model-face.ts';
@@ -100,15 +98,7 @@ export function modelCleaner(options: ModelCleanerOptions = {}): ModelCleaner {
   const latency = options.latency ?? DEFAULT_LATENCY;
   const shape = options.shape ?? DEFAULT_SHAPE;
   const clock = new VirtualClock(Date.UTC(2026, 2, 1, 12, 0, 0));
-  const aws = new FakeAws({
-    buckets: Object.values(STACK.buckets),
-    databases: [STACK.database],
-    workGroups: [{ name: STACK.workGroup, enforceConfiguration: false }],
-    rule: { pattern: landingEventPattern(STACK.buckets.bronze) as EventPattern, queue: STACK.queue, messageGroupId: LANDING_MESSAGE_GROUP },
-    queues: [{ name: STACK.silverQueue, contentBasedDeduplication: false }],
-    settings: { now: () => clock.now(), activeDmlQuota: latency.activeDmlQuota },
-  });
-  createLakeTables(aws, STACK.database, STACK.buckets);
+  const aws = stackOnFake({ now: () => clock.now(), activeDmlQuota: latency.activeDmlQuota });
   const history = options.goldHistory ?? { rows: 0, partitions: 0 };
   const model = new ModelAthena(aws.state, clock, latency, shape, history.rows, options.planner);
   preloadGold(aws, history, shape);

@@ -14,9 +14,8 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { SQSRecord } from 'aws-lambda';
 import pLimit from 'p-limit';
 import { handleLandings, type LandingPorts, type LandingResult, landingKind, unprocessableNameReason } from '../core/handle-landings.ts';
-import { figuresFromParameters } from '../core/batch-figures.ts';
 import { asError } from '../core/gold-turn.ts';
-import { identifyLanding, sourceFileOf } from '../core/prepare-batch.ts';
+import { committedResult, identifyLanding } from '../core/prepare-batch.ts';
 import type { Landing } from '../core/landing-event.ts';
 import { countLandingResult } from './powertools-observability.ts';
 import { type BronzeScope, readSqsBody } from './sqs-landings.ts';
@@ -123,12 +122,9 @@ async function admitLanding(landing: Landing, record: SQSRecord, deps: TurnKeepe
   if (landingKind(landing.ref.key) !== 'dat' || unprocessableNameReason(landing.ref.key)) return handleLandings([landing], ports);
   const batch = await identifyLanding(landing, ports.store);
   if (ports.landingMaxBytes !== undefined && batch.info.size > ports.landingMaxBytes) return handleLandings([{ ...landing, size: batch.info.size }], ports);
-  const sourceFile = sourceFileOf(landing);
-  const committed = await ports.catalog.committedBatch(batch.batchId);
-  if (committed) {
-    ports.log.info('batch already committed, skipped', { batchId: batch.batchId, sourceFile });
-    return [{ sourceFile, status: 'already_committed', batchId: batch.batchId, figures: figuresFromParameters(committed) }];
-  }
+  const { sourceFile } = batch;
+  const committed = await committedResult(batch, ports);
+  if (committed) return [{ sourceFile, status: 'already_committed', batchId: batch.batchId, figures: committed.figures }];
   // Lambda passes the FIFO attributes on each record; SequenceNumber orders the landings.
   const sequence = record.attributes.SequenceNumber;
   if (!sequence) throw new Error(`${sourceFile}: the landing message has no SequenceNumber (not from a FIFO queue?)`);

@@ -100,15 +100,9 @@ export interface GroupFigureSources {
 export function groupFigureQueries(sources: GroupFigureSources) {
   const silver = renderValue(sources.silverGroup);
   const gold = renderValue(typeof sources.goldStage === 'string' ? identifier(sources.goldStage) : sources.goldStage);
-  const goldTable = renderValue(identifier(sources.goldTable));
-  const minId = renderValue(literal(sources.idRange.min));
-  const maxId = renderValue(literal(sources.idRange.max));
-  const horizon = renderValue(sources.horizonStart);
   // The group's ids in committed gold, found from the group's side (few ids in the range) so that
   // no table of every gold id in the range is built; the same shape as the gold SQL's check.
-  const inGold =
-    `s.transaction_id IN (SELECT transaction_id FROM ${goldTable} WHERE transaction_id BETWEEN ${minId} AND ${maxId}` +
-    ` AND transaction_date >= ${horizon} AND transaction_id IN (SELECT transaction_id FROM ${silver} AS r WHERE reject_reason IS NULL AND transaction_id BETWEEN ${minId} AND ${maxId}))`;
+  const inGold = `s.transaction_id IN (SELECT transaction_id ${groupRowsOfGold(sources)})`;
   const earlier = sources.manyBatches
     ? // Only an id on more than one valid line of the group can be an earlier file's: HAVING keeps
       // the join's build side to those few ids instead of every id of the group.
@@ -131,14 +125,25 @@ export function groupFigureQueries(sources: GroupFigureSources) {
  * (GoldTurnPorts.readGoldOnce), so the id column of committed gold is scanned once per turn, not
  * twice; the loaded and duplicates figures are still counted by their own queries.
  */
-export function goldLookupQuery(sources: Pick<GroupFigureSources, 'silverGroup' | 'goldTable' | 'idRange' | 'horizonStart'>): string {
+export function goldLookupQuery(sources: GoldLookupSources): string {
+  return `SELECT DISTINCT transaction_id, transaction_date ${groupRowsOfGold(sources)}`;
+}
+
+type GoldLookupSources = Pick<GroupFigureSources, 'silverGroup' | 'goldTable' | 'idRange' | 'horizonStart'>;
+
+/**
+ * `FROM … WHERE …` of the committed gold rows that can hold the group's valid ids: in the id
+ * range, from the dedupe horizon on, and one of the group's ids. Shared by the duplicates figure
+ * and the lookup that stands in for gold (goldLookupQuery).
+ */
+function groupRowsOfGold(sources: GoldLookupSources): string {
   const silver = renderValue(sources.silverGroup);
   const goldTable = renderValue(identifier(sources.goldTable));
   const minId = renderValue(literal(sources.idRange.min));
   const maxId = renderValue(literal(sources.idRange.max));
   const horizon = renderValue(sources.horizonStart);
   return (
-    `SELECT DISTINCT transaction_id, transaction_date FROM ${goldTable} WHERE transaction_id BETWEEN ${minId} AND ${maxId}` +
+    `FROM ${goldTable} WHERE transaction_id BETWEEN ${minId} AND ${maxId}` +
     ` AND transaction_date >= ${horizon} AND transaction_id IN (SELECT transaction_id FROM ${silver} AS r WHERE reject_reason IS NULL AND transaction_id BETWEEN ${minId} AND ${maxId})`
   );
 }

@@ -56,7 +56,8 @@ export const CLEANER_DEFAULTS = {
    * Athena query in flight, and the turn keeper at most goldStatements + 1 (its gold slices and the
    * duplicates figure beside them), so 15 + 4 stay under Athena's default active DML quota of 20
    * (service-limits.html, as above), one query to spare for analysts on the same account. The
-   * cloud bench's 100 MB mix: 16 workers and 2 gold statements 0.66 TB/h, 15 and 3 0.75 TB/h.
+   * cloud bench's 100 MB mix, with turns of up to 50 GB: 16 workers and 2 gold statements 0.66 TB/h,
+   * 15 and 3 0.75 TB/h (README "Performance" has the run with today's 4 GiB turns).
    */
   silverWorkers: 15,
   /**

@@ -4,7 +4,7 @@
 // nothing after it commits; re-delivered events change nothing; the lake ends as one clean run's.
 import test from 'ava';
 import { figuresFromParameters } from '../handlers/core/batch-figures.ts';
-import { groupIdFor } from '../handlers/core/process-group.ts';
+import { groupIdFor } from '../handlers/core/gold-turn.ts';
 import { cleanerOnFake, STACK, STACK_ENV_INLINE } from './fakes/cleaner-on-fake.ts';
 import { DB, FILES, land, lakeOf, oneByOne } from './helpers/three-files-on-fake.ts';
 

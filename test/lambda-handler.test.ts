@@ -15,7 +15,7 @@ import { figuresFromParameters } from '../handlers/core/batch-figures.ts';
 import { LANDED_COPY_PREFIX } from '../handlers/core/lake-prefixes.ts';
 import { DEFAULT_SQL_DIR, loadPipelineSql } from '../handlers/core/pipeline-sql.ts';
 import { dateLiteral, fillTemplate, identifier, literal, noRows, unionOf } from '../handlers/core/sql-template.ts';
-import { groupIdFor } from '../handlers/core/process-group.ts';
+import { groupIdFor } from '../handlers/core/gold-turn.ts';
 import { HEADER_LINE } from '../handlers/core/tables.ts';
 import { type CleanerOnFake, cleanerOnFake, STACK, STACK_ENV_INLINE } from './fakes/cleaner-on-fake.ts';
 import { runQuery } from './fakes/run-query.ts';

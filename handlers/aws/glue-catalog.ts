@@ -211,17 +211,20 @@ export class GlueCatalog implements Catalog {
    * of an existing partition is tolerated.
    */
   async stageCommit(batchId: string): Promise<void> {
-    await Promise.all([this.registerPartition('raw_transactions', batchId), this.registerPartition('rejected_transactions', batchId)]);
+    await this.registerSilverAndRejects(batchId);
     this.staged.add(batchId);
   }
 
   async commitBatch(batchId: string, parameters: Record<string, string>, goldLocation?: string): Promise<void> {
     // Silver and rejects in parallel (unless stageCommit did it), gold after both: gold is the
     // commit readers and re-deliveries see.
-    if (!this.staged.delete(batchId)) await this.stageCommit(batchId);
-    this.staged.delete(batchId);
+    if (!this.staged.delete(batchId)) await this.registerSilverAndRejects(batchId);
     const recorded = goldLocation === undefined ? parameters : { ...parameters, [GOLD_LOCATION_PARAMETER]: goldLocation };
     await this.registerPartition('cleaned_transactions', batchId, recorded, goldLocation);
+  }
+
+  private async registerSilverAndRejects(batchId: string): Promise<void> {
+    await Promise.all([this.registerPartition('raw_transactions', batchId), this.registerPartition('rejected_transactions', batchId)]);
   }
 
   /** A group's gold statement writes under the gold table's folder, one sub-folder per batch. */

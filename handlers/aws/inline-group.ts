@@ -38,12 +38,11 @@ export async function runInlineGroup(records: SQSRecord[], ports: LandingPorts, 
   // workgroup's bytes-scanned cutoff. Every message of the batch is processed: one returned
   // unprocessed would come back only after the visibility timeout, and every return counts
   // towards the redrive policy's receives, past which it would be dead-lettered unprocessed.
-  const usable = readable;
-  const landings = usable.flatMap((entry) => ('body' in entry && entry.body.kind === 'landing' ? [entry.body.landing] : []));
+  const landings = readable.flatMap((entry) => ('body' in entry && entry.body.kind === 'landing' ? [entry.body.landing] : []));
   const results = landings.length > 0 ? await handleLandings(landings, { ...ports, maxGroupBytes: settings.groupMaxBytes }) : [];
   let failedAt = unreadable < 0 ? records.length : unreadable;
   let next = 0;
-  for (const [index, entry] of usable.entries()) {
+  for (const [index, entry] of readable.entries()) {
     if (!('body' in entry)) continue;
     const { body } = entry;
     if (body.kind === 'note') continue;

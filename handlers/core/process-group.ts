@@ -11,8 +11,6 @@ import type { Landing } from './landing-event.ts';
 import { committedResult, type IdentifiedBatch, identifyLanding, prepareBatch, type PreparedBatch, sourceFileOf } from './prepare-batch.ts';
 import type { BatchResult } from './process-batch.ts';
 
-export { groupIdFor, MAX_BATCHES_PER_GOLD } from './gold-turn.ts';
-
 export interface GroupPorts extends GoldTurnPorts {
   /**
    * How many files run their per-file phase at once (default 1). Locally DuckDB already uses every
